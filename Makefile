@@ -1,0 +1,55 @@
+# The two commands that matter: `make run` (the product, embedded defaults) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# Embedded defaults: DEBUG on (secrets generated under var/), SQLite, file-system broker.
+export DEBUG ?= true
+export PYTHONUNBUFFERED := 1
+
+.PHONY: run test lint format migrate messages bench screenshots clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.run-deps $@
+
+## run: install, migrate, create the demo admin and (with no real PBX) the demo PBX, start everything
+run: $(VENV)/.run-deps
+	$(MANAGE) migrate --noinput
+	$(MANAGE) ensure_admin
+	$(MANAGE) demo_pbx --processes-file var/run-processes
+	$(VENV)/bin/honcho start $$(cat var/run-processes)
+
+## test: lint, check migrations, then the whole test suite
+test: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) check
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrate: $(VENV)/.run-deps
+	$(MANAGE) migrate --noinput
+
+## messages: extract and compile the uz / ru / en catalogues (needs gettext)
+messages: $(VENV)/.run-deps
+	$(MANAGE) makemessages --locale uz --locale ru --locale en --ignore ".venv/*" --no-obsolete
+	$(MANAGE) compilemessages --ignore ".venv/*"
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,39 @@
+"""Shared test set-up: markers that need live services, and the standing users."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+pytest_plugins = ["providers.kerio.simulator.fixtures"]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _uses_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked as needing a service run only where that service is configured."""
+    reasons = {
+        "postgres": None if _uses_postgres() else "DATABASE_URL does not point at PostgreSQL",
+        "redis": None if os.environ.get("REDIS_URL") else "REDIS_URL is not set",
+        "browser": None if os.path.exists(CHROMIUM) else "chromium is not installed",
+    }
+    for item in items:
+        for marker, reason in reasons.items():
+            if reason and marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    return django_user_model.objects.create_superuser("boss", password="Boss-pass-123")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client

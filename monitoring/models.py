@@ -1,0 +1,198 @@
+"""What happened on the PBX: calls, the live-call snapshot, and the record of each sync run."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from providers.models import PbxConnection
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
+    INTERNAL = "internal", _("Internal")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class CallStatus(models.TextChoices):
+    ANSWERED = "answered", _("Answered")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    FAILED = "failed", _("Failed")
+    BARRED = "barred", _("Barred")
+    VOICEMAIL = "voicemail", _("Voicemail")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+# Kerio's STATUS codes in the call history.
+KERIO_STATUS = {
+    1: CallStatus.FAILED,
+    2: CallStatus.BUSY,
+    3: CallStatus.NO_ANSWER,
+    4: CallStatus.ANSWERED,
+    5: CallStatus.BARRED,
+    6: CallStatus.VOICEMAIL,
+}
+
+# Statuses that mean no person answered an inbound call.
+MISSED_STATUSES = (
+    CallStatus.NO_ANSWER,
+    CallStatus.BUSY,
+    CallStatus.FAILED,
+    CallStatus.VOICEMAIL,
+)
+
+
+class Call(models.Model):
+    """One finished call from the PBX's call history.
+
+    `key` is stable across syncs: Kerio's `ID` when the record has one, otherwise a fingerprint of
+    the record's content plus its occurrence number among identical records of the same second,
+    so two genuinely different calls with identical fields stay two rows.
+    """
+
+    pbx = models.ForeignKey(PbxConnection, on_delete=models.PROTECT, related_name="calls")
+    key = models.CharField(max_length=80)
+    started_at = models.DateTimeField(_("start time"))
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.UNKNOWN
+    )
+    from_number = models.CharField(_("from"), max_length=100, blank=True)
+    from_number_normalized = models.CharField(max_length=32, blank=True)
+    from_name = models.CharField(_("from name"), max_length=255, blank=True)
+    to_number = models.CharField(_("to"), max_length=100, blank=True)
+    to_number_normalized = models.CharField(max_length=32, blank=True)
+    to_name = models.CharField(_("to name"), max_length=255, blank=True)
+    extension = models.CharField(_("extension"), max_length=32, blank=True)
+    # The external party's number, normalized (the national significant number for Uzbekistan),
+    # for a number's history and for "missed calls not yet called back".
+    external_number = models.CharField(max_length=32, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CallStatus.choices, default=CallStatus.UNKNOWN
+    )
+    status_code = models.IntegerField(_("Kerio status code"), null=True, blank=True)
+    total_seconds = models.PositiveIntegerField(_("total seconds"), default=0)
+    talk_seconds = models.PositiveIntegerField(_("talk seconds"), default=0)
+    wait_seconds = models.PositiveIntegerField(_("wait seconds"), default=0)
+    raw = models.JSONField(_("Kerio record"))
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        constraints = [
+            models.UniqueConstraint(fields=["pbx", "key"], name="call_unique_key_per_pbx"),
+        ]
+        indexes = [
+            # The calls page and the dashboard: newest first, by period.
+            models.Index(fields=["-started_at", "-id"], name="call_started"),
+            # Status filter and missed-call tiles.
+            models.Index(fields=["status", "-started_at"], name="call_status_started"),
+            # Per-extension table and operators' own calls.
+            models.Index(fields=["extension", "-started_at"], name="call_extension_started"),
+            # A number's history and call-back matching.
+            models.Index(fields=["external_number", "-started_at"], name="call_external_started"),
+            # Incremental sync: what this PBX already has in a time window.
+            models.Index(fields=["pbx", "-started_at"], name="call_pbx_started"),
+        ]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M:%S} {self.from_number} → {self.to_number}"
+
+
+class LiveSnapshot(models.Model):
+    """The latest picture of the calls in progress on one PBX, replaced whole at each poll."""
+
+    pbx = models.OneToOneField(PbxConnection, on_delete=models.CASCADE, related_name="live")
+    taken_at = models.DateTimeField(null=True, blank=True)
+    # When the last poll failed, the calls below are what was true at `taken_at`, not now.
+    is_stale = models.BooleanField(default=True)
+    error = models.TextField(blank=True)
+    error_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.pbx} @ {self.taken_at}"
+
+
+class LiveCall(models.Model):
+    """A call in progress at the time of its snapshot."""
+
+    snapshot = models.ForeignKey(LiveSnapshot, on_delete=models.CASCADE, related_name="calls")
+    from_number = models.CharField(max_length=100, blank=True)
+    from_name = models.CharField(max_length=255, blank=True)
+    to_number = models.CharField(max_length=100, blank=True)
+    to_name = models.CharField(max_length=255, blank=True)
+    extension = models.CharField(max_length=32, blank=True)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.UNKNOWN)
+    state = models.CharField(max_length=20, blank=True)
+    status_code = models.IntegerField(null=True, blank=True)
+    total_seconds = models.PositiveIntegerField(default=0)
+    talk_seconds = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+
+class SyncRun(models.Model):
+    """One run of the call-history sync for one PBX: its outcome and counts."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCESS = "success", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Schedule")
+        COMMAND = "command", _("Command")
+        BUTTON = "button", _("Sync now")
+
+    pbx = models.ForeignKey(PbxConnection, on_delete=models.CASCADE, related_name="sync_runs")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)
+    full = models.BooleanField(default=False)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    read_back_to = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    fetched = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["pbx", "-started_at"], name="syncrun_pbx_started")]
+
+    def __str__(self):
+        return f"{self.pbx} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+    @property
+    def duration(self):
+        if self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class RejectedRecord(models.Model):
+    """A history record the sync could not understand, kept with its raw JSON and the reason."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="rejected_records")
+    raw = models.JSONField()
+    reason = models.TextField()
+
+    def __str__(self):
+        return self.reason
+
+
+class Heartbeat(models.Model):
+    """When a background process last proved it was alive (the worker, beat)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} @ {self.seen_at}"

@@ -1,0 +1,5 @@
+from django.shortcuts import render
+
+
+def settings_index(request):
+    return render(request, "providers/settings_index.html")
