@@ -1,0 +1,47 @@
+"""Uzbek is the default language; the switcher turns pages into Russian and English."""
+
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.fixture
+def signed_in(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def _switch(client, language):
+    return client.post(
+        reverse("set_language"), {"language": language, "next": reverse("dashboard")}, follow=True
+    )
+
+
+@pytest.mark.django_db
+def test_it_speaks_uzbek_by_default(signed_in):
+    html = unescape(signed_in.get(reverse("dashboard")).content.decode())
+    assert 'lang="uz"' in html
+    assert "Qo'ng'iroqlar" in html  # "Calls" in the menu
+
+
+@pytest.mark.django_db
+def test_it_switches_to_russian(signed_in):
+    html = _switch(signed_in, "ru").content.decode()
+    assert 'lang="ru"' in html
+    assert "Звонки" in html
+
+
+@pytest.mark.django_db
+def test_it_switches_to_english(signed_in):
+    html = _switch(signed_in, "en").content.decode()
+    assert 'lang="en"' in html
+    assert ">Calls<" in html
+
+
+@pytest.mark.django_db
+def test_it_switches_language_on_the_login_page(client):
+    html = client.post(
+        reverse("set_language"), {"language": "ru", "next": reverse("login")}, follow=True
+    ).content.decode()
+    assert "Войти" in html

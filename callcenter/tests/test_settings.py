@@ -1,0 +1,64 @@
+"""Production mode refuses to start without its secrets, and passes Django's deploy checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def _run(args, **env):
+    full_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
+    "FIELD_ENCRYPTION_KEY": "n6lEu9zQ0jW5nq3wXh2b8Fv1tQ9uY7cR4kS6pL0aB2c=",
+    "ALLOWED_HOSTS": "monitor.example.uz",
+}
+
+
+def test_it_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {**PRODUCTION, "VAR_DIR": str(tmp_path)}
+    del env["SECRET_KEY"]
+    result = _run(["check"], **env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_it_refuses_to_start_without_the_field_encryption_key(tmp_path):
+    env = {**PRODUCTION, "VAR_DIR": str(tmp_path)}
+    del env["FIELD_ENCRYPTION_KEY"]
+    result = _run(["check"], **env)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY is not set" in result.stderr
+
+
+def test_it_passes_the_deploy_checks_in_production(tmp_path):
+    result = _run(["check", "--deploy", "--fail-level", "WARNING"], VAR_DIR=str(tmp_path), **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_generates_embedded_secrets_in_debug(tmp_path):
+    result = _run(["check"], DEBUG="true", VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "secret_key").read_text().strip()
+    assert (tmp_path / "field_encryption_key").stat().st_mode & 0o077 == 0

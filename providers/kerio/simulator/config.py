@@ -1,0 +1,32 @@
+"""Settings of one simulated Kerio Operator."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class SimulatorConfig:
+    """How the fake PBX listens and what world it starts with.
+
+    ``rate`` is new live calls per minute (0: no live traffic); ``time_scale`` shrinks the live
+    calls' ring and talk times (0.01 turns a 2-minute call into 1.2 s). ``now`` pins the end of
+    the generated history (epoch seconds) so a seed gives exactly the same records.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    tls: bool = True
+    cert_dir: str | Path | None = None  # None: a temporary directory removed on stop
+    username: str = "admin"
+    password: str = field(default="demo-password", repr=False)
+    history_size: int = 2000
+    days: int = 30
+    rate: float = 0.0
+    time_scale: float = 1.0
+    page_cap: int = 500
+    session_ttl: float = 1800.0
+    seed: int = 1
+    with_ids: bool = False
+    recording_share: float = 0.3
+    fault_delay: float = 3.0  # how long a "timeout" fault keeps the client waiting
+    now: float | None = None

@@ -1,0 +1,191 @@
+"""Demo data that looks like a Tashkent call center: extensions, callers, a month of calls.
+
+Party types (``FROM_TYPE``/``TO_TYPE``) reuse the directory's EXTENSION_TYPE_ID numbers (1 line,
+5 queue, 6 IVR, 7 voicemail) and 2 ("interface") for outside numbers: the real values are not
+documented, so consumers must treat them as opaque.
+"""
+
+import datetime as dt
+import math
+import random
+from dataclasses import dataclass
+
+TASHKENT = dt.timezone(dt.timedelta(hours=5))
+
+LINE, EXTERNAL, QUEUE, IVR, VOICEMAIL = 1, 2, 5, 6, 7
+FAILED, BUSY, NO_ANSWER, ANSWERED, BARRED, VOICEMAIL_ANSWERED = 1, 2, 3, 4, 5, 6
+
+EXTENSION_NAMES = [
+    "Dilnoza Karimova", "Азиз Рахимов", "Jasur Toshmatov", "Malika Yusupova", "Шахзод Алиев",
+    "Nodira Xolmatova", "Bekzod Ergashev", "Гулноза Саидова", "Sardor Nazarov", "Zarina Qodirova",
+    "Otabek Mirzayev", "Феруза Исмоилова", "Sherzod Abdullayev", "Kamola Rashidova",
+    "Ulug'bek Sobirov", "Дилшод Хасанов", "Madina Umarova", "Rustam Jo'rayev",
+    "Нилуфар Турсунова", "Akmal Xudoyberdiyev",
+]
+SERVICE_NUMBERS = [
+    ("700", "Ovozli menyu (IVR)", IVR),
+    ("799", "Ovozli pochta", VOICEMAIL),
+    ("800", "Qo'ng'iroqlar navbati", QUEUE),
+]
+CALLER_NAMES = ["Anvar", "Shoira opa", "Timur", "Лола", "OOO Baraka Savdo", "Ravshan aka", "Ирина"]
+MOBILE_CODES = ["90", "91", "93", "94", "97", "99"]
+
+# Relative call volume per local hour on a weekday; weekends are lighter.
+HOUR_WEIGHTS = [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 1.2, 4, 9, 12, 12,
+                8, 9, 11, 11, 10, 7, 4, 2, 1.2, 0.8, 0.5, 0.3]  # fmt: skip
+DAY_WEIGHTS = [1, 1, 1, 1, 0.95, 0.45, 0.2]  # Monday .. Sunday
+
+STATUS_WEIGHTS = [
+    (ANSWERED, 70), (NO_ANSWER, 13), (BUSY, 7), (FAILED, 5), (VOICEMAIL_ANSWERED, 3), (BARRED, 2)
+]  # fmt: skip
+
+
+def directory() -> list[dict]:
+    """Twenty extensions 101-120 plus the IVR, voicemail and the call queue."""
+    entries = [
+        {"TEL_NUM": str(101 + i), "DESCRIPTION": name, "EXTENSION_TYPE_ID": LINE}
+        for i, name in enumerate(EXTENSION_NAMES)
+    ]
+    entries += [
+        {"TEL_NUM": num, "DESCRIPTION": name, "EXTENSION_TYPE_ID": kind}
+        for num, name, kind in SERVICE_NUMBERS
+    ]
+    return entries
+
+
+def external_number(rng: random.Random) -> str:
+    """An Uzbek number in one of the shapes a PBX passes on."""
+    code = rng.choice(MOBILE_CODES) if rng.random() < 0.85 else "71"
+    local = f"{code}{rng.randrange(10**7):07d}"
+    return rng.choice([f"+998{local}", f"998{local}", local])
+
+
+@dataclass
+class CallPlan:
+    """Who calls whom and how it ends; ``ring`` and ``talk`` in seconds."""
+
+    from_num: str
+    from_name: str
+    from_type: int
+    to_num: str
+    to_name: str
+    to_type: int
+    status: int
+    ring: int
+    talk: int
+
+    def record(self, timestamp: int) -> dict:
+        return {
+            "TIMESTAMP": timestamp,
+            "FROM_NUM": self.from_num,
+            "FROM_NAME": self.from_name,
+            "TO_NUM": self.to_num,
+            "TO_NAME": self.to_name,
+            "CALL_DURATION": self.ring + self.talk,
+            "ANSWERED_DURATION": self.talk,
+            "STATUS": self.status,
+            "FROM_TYPE": self.from_type,
+            "TO_TYPE": self.to_type,
+        }
+
+
+class CallFactory:
+    """Makes plausible calls: inbound from a pool of returning customers, outbound, internal."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.lines = [e for e in directory() if e["EXTENSION_TYPE_ID"] == LINE]
+        self.services = [e for e in directory() if e["EXTENSION_TYPE_ID"] in (QUEUE, IVR)]
+        self.customers = [
+            (external_number(rng), rng.choice(CALLER_NAMES) if rng.random() < 0.2 else "")
+            for _ in range(300)
+        ]
+
+    def plan(self) -> CallPlan:
+        rng = self.rng
+        status = rng.choices(*zip(*STATUS_WEIGHTS, strict=True))[0]
+        ring, talk = self._durations(status)
+        kind = rng.random()
+        line = rng.choice(self.lines)
+        if kind < 0.55:  # inbound
+            number, name = rng.choice(self.customers)
+            if rng.random() < 0.04:
+                number, name = rng.choice(["", "anonymous"]), ""
+            target = rng.choice(self.services) if rng.random() < 0.4 else line
+            return CallPlan(number, name, EXTERNAL, target["TEL_NUM"], target["DESCRIPTION"],
+                            target["EXTENSION_TYPE_ID"], status, ring, talk)  # fmt: skip
+        if kind < 0.85:  # outbound
+            number = rng.choice(self.customers)[0] if rng.random() < 0.6 else external_number(rng)
+            return CallPlan(line["TEL_NUM"], line["DESCRIPTION"], LINE, number.lstrip("+"), "",
+                            EXTERNAL, status, ring, talk)  # fmt: skip
+        other = rng.choice([e for e in self.lines if e is not line])
+        return CallPlan(line["TEL_NUM"], line["DESCRIPTION"], LINE, other["TEL_NUM"],
+                        other["DESCRIPTION"], LINE, status, ring, talk)  # fmt: skip
+
+    def _durations(self, status: int) -> tuple[int, int]:
+        rng = self.rng
+        if status == ANSWERED:
+            roll = rng.random()
+            if roll < 0.01:
+                talk = rng.randint(1800, 3 * 3600)
+            elif roll < 0.06:
+                talk = rng.randint(300, 1800)
+            else:
+                talk = min(max(int(rng.lognormvariate(math.log(90), 0.8)), 10), 300)
+            return rng.randint(2, 25), talk
+        if status == NO_ANSWER:
+            return rng.randint(15, 60), 0
+        if status == VOICEMAIL_ANSWERED:
+            return rng.randint(15, 30), rng.randint(5, 60)
+        return rng.randint(0, 3), 0
+
+
+def _hour_weight(moment: dt.datetime) -> float:
+    local = moment.astimezone(TASHKENT)
+    return HOUR_WEIGHTS[local.hour] * DAY_WEIGHTS[local.weekday()]
+
+
+def history(rng: random.Random, size: int, days: int, now: float) -> list[dict]:
+    """``size`` finished calls over the last ``days`` days, in hang-up order, with a few twins."""
+    if size <= 0:
+        return []
+    factory = CallFactory(rng)
+    first_hour = int(now - max(days, 1) * 86400) // 3600 * 3600
+    hours = list(range(first_hour, int(now), 3600))
+    weights = [_hour_weight(dt.datetime.fromtimestamp(h, dt.UTC)) for h in hours]
+    twins = min(size // 200, 10)
+    records = []
+    for hour in rng.choices(hours, weights=weights, k=size - twins):
+        plan = factory.plan()
+        start = hour + rng.randrange(3600)
+        duration = plan.ring + plan.talk
+        if start + duration >= now:  # still in progress: not in the history yet
+            start = int(now) - duration - rng.randint(1, 600)
+        records.append(plan.record(start))
+    # Two distinct calls can look identical (same second, numbers, durations): keep such twins.
+    records += [dict(rng.choice(records)) for _ in range(twins)]
+    records.sort(key=lambda r: r["TIMESTAMP"] + r["CALL_DURATION"])
+    return records
+
+
+def recording_for(record: dict, number: int) -> dict | None:
+    """The recording of an answered call that involved an extension, else None."""
+    if record.get("STATUS") != ANSWERED:
+        return None
+    if record.get("FROM_TYPE") == LINE:
+        extension, caller = record["FROM_NUM"], record["TO_NUM"]
+    elif record.get("TO_TYPE") == LINE:
+        extension, caller = record["TO_NUM"], record["FROM_NUM"]
+    else:
+        return None
+    talk = record["ANSWERED_DURATION"]
+    started = record["TIMESTAMP"] + record["CALL_DURATION"] - talk
+    stamp = dt.datetime.fromtimestamp(started, TASHKENT).strftime("%Y%m%d-%H%M%S")
+    return {
+        "ID": f"rec-{number:06d}",
+        "NAME": f"{stamp}_{extension}_{caller or 'unknown'}.wav",
+        "EXTENSION": extension,
+        "CALLER_ID": caller,
+        "DURATION": talk,
+        "STARTED": started,
+    }
