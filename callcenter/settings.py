@@ -5,6 +5,7 @@ documented in `.env.example`. With `DEBUG=true` and nothing else set, the produc
 defaults: SQLite and a file-system Celery broker under `var/`, and secrets generated into `var/`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,9 +53,14 @@ def _new_fernet_key() -> str:
 
 
 SECRET_KEY = _embedded_secret("SECRET_KEY", "secret_key", _new_secret_key)
-FIELD_ENCRYPTION_KEY = _embedded_secret(
-    "FIELD_ENCRYPTION_KEY", "field_encryption_key", _new_fernet_key
-)
+# Several comma-separated keys rotate: the first encrypts, any of them decrypts (see README).
+FIELD_ENCRYPTION_KEY = [
+    key.strip()
+    for key in _embedded_secret(
+        "FIELD_ENCRYPTION_KEY", "field_encryption_key", _new_fernet_key
+    ).split(",")
+    if key.strip()
+]
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -69,7 +75,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "encrypted_model_fields",
+    "axes",
     "callcenter",
+    "accounts",
     "providers",
     "monitoring",
 ]
@@ -84,9 +92,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page requires a signed-in user unless its view says otherwise.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "accounts.middleware.CurrentUserMiddleware",
+    "accounts.middleware.RoleRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes asks: it turns a lockout into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "callcenter.urls"
@@ -104,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "callcenter.context_processors.product",
+                "monitoring.context_processors.sync_health",
             ],
         },
     },
@@ -146,6 +160,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses sign-in after repeated failures (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("LOGIN_THROTTLING", default=True)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
+AXES_VERBOSE = False
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -191,6 +218,15 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Only our own scripts run: no inline scripts, no CDN, no framing.
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; media-src 'self'; connect-src 'self'; font-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -224,6 +260,8 @@ SYNC_LONGEST_CALL_SECONDS = env.int("SYNC_LONGEST_CALL_SECONDS", default=4 * 60 
 # Slack for the difference between our clock and the PBX's.
 SYNC_CLOCK_SKEW_SECONDS = env.int("SYNC_CLOCK_SKEW_SECONDS", default=300)
 SYNC_TIME_LIMIT_SECONDS = env.int("SYNC_TIME_LIMIT_SECONDS", default=30 * 60)
+# Calls older than this many months may be deleted by `manage.py purge_calls`; 0 keeps them all.
+CALL_RETENTION_MONTHS = env.int("CALL_RETENTION_MONTHS", default=0)
 # Inbound calls answered within this many seconds count toward the service level.
 SERVICE_LEVEL_SECONDS = env.int("SERVICE_LEVEL_SECONDS", default=20)
 

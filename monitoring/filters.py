@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring import periods
 from monitoring.models import Call, CallStatus, Direction
+from monitoring.numbers import national_number
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
-DEFAULT_PERIOD = "today"
 
 # URL value → ORDER BY. The id breaks ties so the order (and the pages) stay stable.
 SORTS = {
@@ -55,28 +55,17 @@ TABLE_COLUMNS = (
 _NOT_DIGITS = re.compile(r"\D+")
 
 
-def normalize_number(number: str) -> str:
-    """Digits only; a 12-digit Uzbek number loses its 998 country code (the sync's rule)."""
-    digits = _NOT_DIGITS.sub("", number or "")
-    if len(digits) == 12 and digits.startswith("998"):
-        return digits[3:]
-    return digits
-
-
 def _blank_choice(choices):
     return [("", _("All")), *choices]
 
 
 class CallFilterForm(forms.Form):
-    """The filters of the Calls page. Bind it to `request.GET`; every field is optional."""
+    """The filters of the Calls page, bound to `request.GET`; every field is optional.
 
-    period = forms.ChoiceField(label=_("Period"), choices=periods.PERIOD_CHOICES, required=False)
-    start_date = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end_date = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    The period (`period`, `start`, `end`) is the dashboard's own PeriodForm, kept in
+    `period_form` so both pages read the same parameters the same way.
+    """
+
     direction = forms.ChoiceField(
         label=_("Direction"), choices=_blank_choice(Direction.choices), required=False
     )
@@ -91,7 +80,7 @@ class CallFilterForm(forms.Form):
         help_text=_("Either party; spaces, dashes and +998 are ignored."),
     )
     min_duration = forms.IntegerField(
-        label=_("Minimum duration, seconds"), min_value=0, max_value=86400 * 7, required=False
+        label=_("Minimum duration, s"), min_value=0, max_value=7 * 86400, required=False
     )
     sort = forms.ChoiceField(label=_("Sort"), choices=SORT_CHOICES, required=False)
     per_page = forms.TypedChoiceField(
@@ -102,8 +91,14 @@ class CallFilterForm(forms.Form):
         empty_value=DEFAULT_PAGE_SIZE,
     )
 
-    def clean_period(self):
-        return self.cleaned_data.get("period") or DEFAULT_PERIOD
+    def __init__(self, data=None, *args, now=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.period_form = periods.PeriodForm(data, now=now)
+
+    def is_valid(self):
+        # Both forms are validated so every error shows at once.
+        own = super().is_valid()
+        return self.period_form.is_valid() and own
 
     def clean_sort(self):
         return self.cleaned_data.get("sort") or DEFAULT_SORT
@@ -114,24 +109,17 @@ class CallFilterForm(forms.Form):
     def clean_number(self):
         return self.cleaned_data.get("number", "").strip()
 
-    def clean(self):
-        cleaned = super().clean()
-        if "period" in cleaned and "start_date" in cleaned and "end_date" in cleaned:
-            try:
-                cleaned["range"] = periods.resolve_period(
-                    cleaned["period"], cleaned["start_date"], cleaned["end_date"]
-                )
-            except (ValueError, forms.ValidationError) as exc:
-                message = exc.messages if isinstance(exc, forms.ValidationError) else str(exc)
-                raise forms.ValidationError(message) from exc
-        return cleaned
+    @property
+    def filters(self) -> dict:
+        """What `filter_calls` needs; only meaningful once `is_valid()` returned True."""
+        return {**self.cleaned_data, "period": self.period_form.period()}
 
 
 def number_query(text: str) -> Q:
     """Calls where either party's number contains `text`, as typed or as digits.
 
     "90 123", "+998 90 123" and "99890123" all find 998901234567: the digits are matched
-    against the raw numbers and against the normalized ones (where 998 is already dropped).
+    against the raw numbers and the normalized ones, with and without the country code.
     """
     condition = Q(from_number__icontains=text) | Q(to_number__icontains=text)
     digits = _NOT_DIGITS.sub("", text)
@@ -144,6 +132,7 @@ def number_query(text: str) -> Q:
             | Q(to_number__contains=variant)
             | Q(from_number_normalized__contains=variant)
             | Q(to_number_normalized__contains=variant)
+            | Q(external_number__contains=variant)
         )
     return condition
 
@@ -151,7 +140,7 @@ def number_query(text: str) -> Q:
 def filter_calls(data: dict, queryset: QuerySet | None = None) -> QuerySet:
     """The calls matching a valid form's `cleaned_data`, in the chosen order."""
     calls = Call.objects.all() if queryset is None else queryset
-    period = data.get("range")
+    period = data.get("period")
     if period is not None:
         calls = calls.filter(started_at__gte=period.start, started_at__lt=period.end)
     if data.get("direction"):
@@ -172,7 +161,8 @@ def table_rows(queryset: QuerySet) -> QuerySet:
     return queryset.select_related("pbx").only(*TABLE_COLUMNS)
 
 
-def number_history(number: str) -> tuple[str, QuerySet]:
+def number_history(number: str, queryset: QuerySet | None = None) -> tuple[str, QuerySet]:
     """The normalized form of `number` and every call with that external party, newest first."""
-    normalized = normalize_number(number)
-    return normalized, Call.objects.filter(external_number=normalized).order_by(*SORTS["-time"])
+    calls = Call.objects.all() if queryset is None else queryset
+    normalized = national_number(number)
+    return normalized, calls.filter(external_number=normalized).order_by(*SORTS["-time"])

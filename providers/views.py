@@ -1,5 +1,154 @@
-from django.shortcuts import render
+"""Settings pages: the SIP provider records and the Kerio Operator connections.
+
+Who may open them is decided by URL name (accounts.rules): administrators only.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from providers.forms import PbxConnectionForm, SipTrunkForm
+from providers.kerio import CheckResult, check_connection
+from providers.models import PbxConnection, SipTrunk
+from providers.services import save_pbx_connection
 
 
 def settings_index(request):
-    return render(request, "providers/settings_index.html")
+    return render(
+        request,
+        "providers/settings_index.html",
+        {
+            "trunks": SipTrunk.objects.all()[:10],
+            "connections": PbxConnection.objects.all()[:10],
+        },
+    )
+
+
+# -- SIP providers ------------------------------------------------------------------------------
+
+
+def sip_trunk_list(request):
+    trunks = SipTrunk.objects.only("name", "server", "login", "port", "transport", "updated_at")
+    return render(request, "providers/sip_trunk_list.html", {"trunks": trunks})
+
+
+def sip_trunk_create(request):
+    return _sip_trunk_form(request, SipTrunk())
+
+
+def sip_trunk_edit(request, pk):
+    return _sip_trunk_form(request, get_object_or_404(SipTrunk, pk=pk))
+
+
+def _sip_trunk_form(request, trunk: SipTrunk):
+    creating = trunk.pk is None
+    form = SipTrunkForm(request.POST or None, instance=trunk)
+    if request.method == "POST" and form.is_valid():
+        trunk = form.save()
+        messages.success(request, _("SIP provider “%(name)s” was saved.") % {"name": trunk.name})
+        return redirect("sip_trunk_list")
+    return render(
+        request,
+        "providers/sip_trunk_form.html",
+        {"form": form, "trunk": trunk, "creating": creating},
+    )
+
+
+def sip_trunk_delete(request, pk):
+    trunk = get_object_or_404(SipTrunk, pk=pk)
+    if request.method == "POST":
+        trunk.delete()
+        messages.success(request, _("SIP provider “%(name)s” was deleted.") % {"name": trunk.name})
+        return redirect("sip_trunk_list")
+    return render(request, "providers/sip_trunk_confirm_delete.html", {"trunk": trunk})
+
+
+# -- Kerio Operator connections -------------------------------------------------------------------
+
+
+def pbx_list(request):
+    return render(
+        request, "providers/pbx_list.html", {"connections": PbxConnection.objects.all()}
+    )
+
+
+def pbx_create(request):
+    return _pbx_form(request, PbxConnection())
+
+
+def pbx_edit(request, pk):
+    return _pbx_form(request, get_object_or_404(PbxConnection, pk=pk))
+
+
+def _pbx_form(request, pbx: PbxConnection):
+    creating = pbx.pk is None
+    form = PbxConnectionForm(request.POST or None, instance=pbx)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pbx = _save_pbx(pbx if not creating else None, form)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("Kerio Operator connection “%(name)s” was saved.") % {"name": pbx.name}
+            )
+            return redirect("pbx_edit", pk=pbx.pk)
+    return render(
+        request,
+        "providers/pbx_form.html",
+        {"form": form, "pbx": pbx, "creating": creating},
+    )
+
+
+@transaction.atomic
+def _save_pbx(existing: PbxConnection | None, form: PbxConnectionForm) -> PbxConnection:
+    name = form.cleaned_data["name"]
+    if existing is not None and existing.name != name:
+        # save_pbx_connection finds the record by name: a rename moves the name first.
+        PbxConnection.objects.filter(pk=existing.pk).update(name=name)
+    return save_pbx_connection(name, password=form.new_password, **form.connection_values())
+
+
+@require_POST
+def pbx_check(request, pk=None):
+    """The "Tekshirish" button: check the saved connection, or the form's unsaved values.
+
+    With the form's values, an empty password means the stored one. The outcome is recorded on
+    the connection only when what was checked is what is saved.
+    """
+    pbx = get_object_or_404(PbxConnection, pk=pk) if pk is not None else PbxConnection()
+    form = None
+    if "host" in request.POST:
+        form = PbxConnectionForm(request.POST, instance=pbx)
+    result = None
+    if form is None or form.is_valid():
+        # A valid form has already put its values (and any new password) on `pbx`.
+        result = check_connection(pbx.connection_settings())
+        if pbx.pk is not None and (form is None or not form.has_changed()):
+            _record_check(pbx, result)
+    context = {"form": form, "pbx": pbx, "result": result, "creating": pbx.pk is None}
+    if request.htmx:
+        return render(request, "providers/partials/pbx_check_result.html", context)
+    if form is None:
+        context["form"] = PbxConnectionForm(instance=pbx)
+    return render(request, "providers/pbx_form.html", context)
+
+
+def _record_check(pbx: PbxConnection, result: CheckResult) -> None:
+    if result.ok:
+        message = _("Connected: %(server)s") % {"server": result.server_info or "-"}
+    else:
+        step = result.failed_step
+        message = f"{step.label}: {step.detail}" if step else _("The check failed.")
+    pbx.last_check_at = timezone.now()
+    pbx.last_check_ok = result.ok
+    pbx.last_check_message = str(message)
+    PbxConnection.objects.filter(pk=pbx.pk).update(
+        last_check_at=pbx.last_check_at,
+        last_check_ok=pbx.last_check_ok,
+        last_check_message=pbx.last_check_message,
+    )

@@ -1,5 +1,290 @@
+"""The dashboard: the period's KPI tiles, the chart, the per-extension table, the missed calls not
+called back, and the live calls panel (refreshed by htmx through `live_calls`)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.roles import calls_visible_to, live_calls_visible_to
+from monitoring import charts, kpis
+from monitoring.health import local_time
+from monitoring.models import Call, LiveCall
+from monitoring.periods import PeriodForm
+from monitoring.templatetags.monitoring_format import EMPTY, duration
+from providers.models import PbxConnection
+
+STATS_TARGET = "dashboard-stats"
+
+EXTENSION_COLUMNS = [
+    ("extension", gettext_lazy("Extension")),
+    ("calls", gettext_lazy("Calls")),
+    ("answered", gettext_lazy("Answered")),
+    ("missed", gettext_lazy("Missed")),
+    ("talk", gettext_lazy("Talk time")),
+    ("average_talk", gettext_lazy("Average talk")),
+]
+
+
+@dataclass
+class Tile:
+    key: str
+    label: str
+    value: str
+    definition: str
+    tone: str = ""  # "good", "bad" or "" — a colour hint only, the number says it all
+    note: str = ""
+
+
+def _count(value) -> str:
+    return str(value or 0)
+
+
+def kpi_tiles(summary: kpis.Summary, peak: tuple, not_called_back: int) -> list[Tile]:
+    """The tiles in display order, each with its definition for the tooltip."""
+    threshold = summary.service_level_seconds
+    level = summary.service_level
+    peak_count, peak_at = peak
+    return [
+        Tile(
+            "total",
+            _("Total calls"),
+            _count(summary.total),
+            _("All calls that started in the period: inbound, outbound, internal and unknown."),
+        ),
+        Tile("inbound", _("Inbound"), _count(summary.inbound), _("Calls from outside to us.")),
+        Tile("outbound", _("Outbound"), _count(summary.outbound), _("Calls from us to outside.")),
+        Tile(
+            "internal",
+            _("Internal"),
+            _count(summary.internal),
+            _("Calls between our own extensions."),
+        ),
+        Tile(
+            "inbound_answered",
+            _("Answered"),
+            _count(summary.inbound_answered),
+            _("Inbound calls a person answered."),
+            "good" if summary.inbound_answered else "",
+        ),
+        Tile(
+            "inbound_missed",
+            _("Missed"),
+            _count(summary.inbound_missed),
+            _("Inbound calls no person answered: failed, busy, no answer or voicemail."),
+            "bad" if summary.inbound_missed else "",
+        ),
+        Tile(
+            "service_level",
+            _("Service level"),
+            EMPTY if level is None else f"{level:.0f}%",
+            _(
+                "Inbound calls answered within %(seconds)d seconds ÷ all inbound calls. "
+                "“—” when there were no inbound calls."
+            )
+            % {"seconds": threshold},
+            note=_("answered within %(seconds)d s") % {"seconds": threshold},
+        ),
+        Tile(
+            "average_wait",
+            _("Average wait"),
+            duration(summary.average_wait),
+            _(
+                "Average speed of answer: how long callers waited before a person answered, "
+                "over answered inbound calls (wait = total − talk time)."
+            ),
+        ),
+        Tile(
+            "longest_wait",
+            _("Longest wait"),
+            duration(summary.longest_wait),
+            _("The longest wait before a person answered an inbound call."),
+        ),
+        Tile(
+            "average_talk",
+            _("Average talk time"),
+            duration(summary.average_talk),
+            _("Talk time of answered calls ÷ their number."),
+        ),
+        Tile(
+            "total_talk",
+            _("Total talk time"),
+            duration(summary.total_talk),
+            _("The talk time of all calls, added up."),
+        ),
+        Tile(
+            "peak",
+            _("Peak concurrent calls"),
+            _count(peak_count),
+            _("The most calls in progress at the same moment."),
+            note=(_("at %(time)s") % {"time": local_time(peak_at)}) if peak_at else "",
+        ),
+        Tile(
+            "not_called_back",
+            _("Not called back"),
+            _count(not_called_back),
+            _(
+                "Numbers whose last inbound call in the period was missed and who have had no "
+                "answered call with us since."
+            ),
+            "bad" if not_called_back else "",
+        ),
+    ]
+
+
+def extension_columns(sort: str) -> list[dict]:
+    """The table's headers: each links to its sort, the current one reversed."""
+    current = sort.removeprefix("-")
+    descending = sort.startswith("-")
+    columns = []
+    for key, label in EXTENSION_COLUMNS:
+        if key == current:
+            next_sort = key if descending else f"-{key}"
+            order = "descending" if descending else "ascending"
+        else:
+            next_sort = key if key == "extension" else f"-{key}"
+            order = ""
+        columns.append({"key": key, "label": label, "sort": next_sort, "order": order})
+    return columns
+
+
+def stats_context(request, period, sort) -> dict:
+    calls = calls_visible_to(request.user, Call.objects.all())
+    summary = kpis.summary(period, calls)
+    peak = kpis.peak_concurrency(period, calls)
+    missed = kpis.missed_not_called_back(period, calls)
+    return {
+        "period": period,
+        "tiles": kpi_tiles(summary, peak, len(missed)),
+        "chart": charts.activity_chart(kpis.activity(period, calls)),
+        "missed_numbers": missed,
+        "extensions": kpis.per_extension(period, calls, sort),
+        "extension_columns": extension_columns(sort),
+        "stats_refresh_seconds": settings.SYNC_INTERVAL_SECONDS,
+    }
+
+
+# -- Live calls -----------------------------------------------------------------------------------
+
+STATES = {"ringing": gettext_lazy("Ringing"), "talking": gettext_lazy("Talking")}
+
+
+@dataclass
+class LiveRow:
+    from_number: str
+    from_name: str
+    to_number: str
+    to_name: str
+    state: str
+    state_key: str
+    seconds: int
+
+
+@dataclass
+class LivePanel:
+    pbx: str
+    rows: list[LiveRow]
+    stale: bool = False
+    message: str = ""
+
+
+def live_stale_after() -> timedelta:
+    """A snapshot older than a few polls is no longer the truth."""
+    return timedelta(seconds=max(3 * settings.LIVE_POLL_SECONDS, 10))
+
+
+def _state(call: LiveCall) -> tuple[str, str]:
+    key = (call.state or "").lower()
+    if key in STATES:
+        return key, str(STATES[key])
+    raw = call.state or (str(call.status_code) if call.status_code is not None else "")
+    return "unknown", (_("Unknown (%(code)s)") % {"code": raw}) if raw else _("Unknown")
+
+
+def live_panels(user, now: datetime | None = None) -> list[LivePanel]:
+    """Each enabled PBX's calls in progress, or why they are not known right now."""
+    now = now or timezone.now()
+    visible = live_calls_visible_to(user, LiveCall.objects.all())
+    pbxes = (
+        PbxConnection.objects.filter(enabled=True)
+        .select_related("live")
+        .prefetch_related(Prefetch("live__calls", queryset=visible))
+    )
+    panels = []
+    for pbx in pbxes:
+        snapshot = getattr(pbx, "live", None)
+        if snapshot is None or snapshot.taken_at is None:
+            error = snapshot.error if snapshot else ""
+            message = (
+                _("No live data yet — the PBX could not be reached: %(reason)s")
+                % {"reason": error}
+                if error
+                else _("No live data yet: live polling has not run (is the worker running?).")
+            )
+            panels.append(LivePanel(pbx.name, [], stale=True, message=message))
+            continue
+        age = now - snapshot.taken_at
+        stale = snapshot.is_stale or age > live_stale_after()
+        message = ""
+        if stale:
+            since = {"time": local_time(snapshot.taken_at)}
+            if snapshot.error:
+                message = _(
+                    "No live data since %(time)s — the PBX could not be reached: %(reason)s"
+                ) % {**since, "reason": snapshot.error}
+            else:
+                message = (
+                    _("No live data since %(time)s — live polling has stopped (is the worker running?).")
+                    % since
+                )
+        elapsed = 0 if stale else max(int(age.total_seconds()), 0)
+        rows = []
+        for call in snapshot.calls.all():
+            key, label = _state(call)
+            rows.append(
+                LiveRow(
+                    call.from_number,
+                    call.from_name,
+                    call.to_number,
+                    call.to_name,
+                    label,
+                    key,
+                    call.total_seconds + elapsed,
+                )
+            )
+        panels.append(LivePanel(pbx.name, rows, stale=stale, message=message))
+    return panels
+
+
+def live_context(request) -> dict:
+    panels = live_panels(request.user)
+    return {
+        "live_panels": panels,
+        "live_many_pbx": len(panels) > 1,
+        "live_refresh_seconds": settings.LIVE_POLL_SECONDS,
+        "live_count": sum(len(panel.rows) for panel in panels if not panel.stale),
+    }
+
+
+# -- Views ----------------------------------------------------------------------------------------
 
 
 def dashboard(request):
-    return render(request, "monitoring/dashboard.html")
+    form = PeriodForm(request.GET)
+    period = form.period()
+    sort = kpis.clean_extension_sort(request.GET.get("sort"))
+    context = {"form": form, **stats_context(request, period, sort)}
+    if request.htmx and request.htmx.target == STATS_TARGET:
+        return render(request, "monitoring/partials/stats.html", context)
+    context.update(live_context(request))
+    return render(request, "monitoring/dashboard.html", context)
+
+
+def live_calls(request):
+    """The live calls panel alone, for htmx to swap in every few seconds."""
+    return render(request, "monitoring/partials/live_panel.html", live_context(request))

@@ -130,8 +130,9 @@ class KerioClient:
         code, message = error.get("code"), str(error.get("message") or "")
         logger.debug("Kerio %s answered error %s: %s", method, code, message)
         if method == "Session.login":
-            return LoginFailed(f"login refused ({code}): {message}", code=code,
-                               server_message=message)
+            return LoginFailed(
+                f"login refused ({code}): {message}", code=code, server_message=message
+            )
         kinds = {SESSION_EXPIRED: SessionExpired, ACCESS_DENIED: AccessDenied}
         kind = kinds.get(code, ApiError)
         return kind(f"{method} failed ({code}): {message}", code=code, server_message=message)
@@ -257,8 +258,7 @@ class KerioClient:
         if response.status_code != 200:
             response.close()
             kind = ServerUnavailable if response.status_code >= 500 else UnexpectedAnswer
-            raise kind(f"download answered HTTP {response.status_code}",
-                       code=response.status_code)
+            raise kind(f"download answered HTTP {response.status_code}", code=response.status_code)
         name = str(download.get("name") or url.rsplit("/", 1)[-1])
         return RecordingDownload(name, response)
 

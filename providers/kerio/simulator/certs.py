@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-CA_FILE = "kerio-simulator-ca.pem"
-CERT_FILE = "kerio-simulator-cert.pem"
-KEY_FILE = "kerio-simulator-key.pem"
+CA_FILE = "ca.pem"
+CERT_FILE = "server-cert.pem"
+KEY_FILE = "server-key.pem"
 VALID_DAYS = 825
 
 
@@ -99,9 +99,7 @@ def _generate(files: CertificateFiles, host: str) -> None:
     )
     pem = serialization.Encoding.PEM
     files.key_file.write_bytes(
-        key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     files.key_file.chmod(0o600)
     files.cert_file.write_bytes(cert.public_bytes(pem))

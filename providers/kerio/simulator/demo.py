@@ -16,11 +16,26 @@ LINE, EXTERNAL, QUEUE, IVR, VOICEMAIL = 1, 2, 5, 6, 7
 FAILED, BUSY, NO_ANSWER, ANSWERED, BARRED, VOICEMAIL_ANSWERED = 1, 2, 3, 4, 5, 6
 
 EXTENSION_NAMES = [
-    "Dilnoza Karimova", "Азиз Рахимов", "Jasur Toshmatov", "Malika Yusupova", "Шахзод Алиев",
-    "Nodira Xolmatova", "Bekzod Ergashev", "Гулноза Саидова", "Sardor Nazarov", "Zarina Qodirova",
-    "Otabek Mirzayev", "Феруза Исмоилова", "Sherzod Abdullayev", "Kamola Rashidova",
-    "Ulug'bek Sobirov", "Дилшод Хасанов", "Madina Umarova", "Rustam Jo'rayev",
-    "Нилуфар Турсунова", "Akmal Xudoyberdiyev",
+    "Dilnoza Karimova",
+    "Азиз Рахимов",
+    "Jasur Toshmatov",
+    "Malika Yusupova",
+    "Шахзод Алиев",
+    "Nodira Xolmatova",
+    "Bekzod Ergashev",
+    "Гулноза Саидова",
+    "Sardor Nazarov",
+    "Zarina Qodirova",
+    "Otabek Mirzayev",
+    "Феруза Исмоилова",
+    "Sherzod Abdullayev",
+    "Kamola Rashidova",
+    "Ulug'bek Sobirov",
+    "Дилшод Хасанов",
+    "Madina Umarova",
+    "Rustam Jo'rayev",
+    "Нилуфар Турсунова",
+    "Akmal Xudoyberdiyev",
 ]
 SERVICE_NUMBERS = [
     ("700", "Ovozli menyu (IVR)", IVR),

@@ -1,0 +1,20 @@
+"""What a visitor sees after too many failed logins (django-axes calls this)."""
+
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    form = AuthenticationForm(request)
+    form.add_error(
+        None,
+        _(
+            "Too many failed attempts to sign in. Wait %(minutes)d minutes and try again, "
+            "or ask an administrator to unlock your account."
+        )
+        % {"minutes": minutes},
+    )
+    return render(request, "registration/login.html", {"form": form}, status=429)

@@ -1,0 +1,85 @@
+"""Operators' extensions and the audit log."""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+_EXTENSION = re.compile(r"^[0-9*#+]{1,20}$")
+
+
+def validate_extension_list(value: str) -> None:
+    for item in _split(value):
+        if not _EXTENSION.match(item):
+            raise ValidationError(
+                _("“%(item)s” is not an extension number."), params={"item": item}, code="invalid"
+            )
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in re.split(r"[,\s]+", value or "") if item.strip()]
+
+
+class OperatorProfile(models.Model):
+    """The extensions an operator answers: an operator sees only calls that involve them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operator_profile"
+    )
+    extensions = models.CharField(
+        _("extensions"),
+        max_length=500,
+        blank=True,
+        validators=[validate_extension_list],
+        help_text=_("Comma-separated extension numbers, e.g. 101, 102."),
+    )
+
+    class Meta:
+        verbose_name = _("operator's extensions")
+        verbose_name_plural = _("operators' extensions")
+
+    def __str__(self):
+        return f"{self.user}: {self.extensions}"
+
+    @property
+    def extension_list(self) -> list[str]:
+        return _split(self.extensions)
+
+
+class AuditEntry(models.Model):
+    """Who changed what, and when. Secret fields record only that they changed."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        SYNC_NOW = "sync_now", _("Sync now")
+        CHECK = "check", _("Connection check")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["object_type", "-at"], name="audit_type_at")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_repr}"

@@ -1,0 +1,26 @@
+"""The least role each page needs, by URL name. A URL without a rule is for administrators only,
+and a test fails until it gets one."""
+
+from accounts.roles import Role
+
+PUBLIC = {"login", "set_language"}
+
+RULES: dict[str, Role] = {
+    # Anyone signed in
+    "logout": Role.NONE,
+    "password_change": Role.NONE,
+    "password_change_done": Role.NONE,
+    # Operators see their own calls
+    "dashboard": Role.OPERATOR,
+    "call_list": Role.OPERATOR,
+    # Supervisors
+    "health": Role.SUPERVISOR,
+    # Administrators: settings (users and the audit log live in Django's admin)
+    "settings": Role.ADMINISTRATOR,
+}
+
+
+def required_role(url_name: str | None) -> Role:
+    if url_name in PUBLIC:
+        return Role.NONE
+    return RULES.get(url_name, Role.ADMINISTRATOR)

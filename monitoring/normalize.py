@@ -1,0 +1,255 @@
+"""One Kerio call-history record → the fields of a Call.
+
+Defensive by design: numeric strings become numbers, nulls and missing keys become empty values,
+unknown STATUS codes become "unknown" with the code kept, and the record itself is stored exactly
+as received. A record that cannot be understood (no usable TIMESTAMP, a field of the wrong type)
+raises ``Rejected`` with the reason, so the sync can keep it aside instead of losing it.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from monitoring.models import KERIO_STATUS, Call, CallStatus, Direction
+from monitoring.numbers import national_number, normalize_number
+
+# Plausible call start times: 2000-01-01 .. 2100-01-01 (anything else is not epoch seconds).
+EARLIEST_TIMESTAMP = 946_684_800
+LATEST_TIMESTAMP = 4_102_444_800
+MAX_SECONDS = 2**31 - 1
+# Directory entry types that are not a party inside the PBX (an outbound route is a dial prefix).
+NOT_INTERNAL_TYPES = frozenset({3})
+
+_MAX_LENGTH = {
+    name: Call._meta.get_field(name).max_length
+    for name in ("from_number", "from_name", "to_number", "to_name", "extension")
+}
+
+
+class Rejected(ValueError):
+    """The record cannot be understood; ``reason`` says why in plain words."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What counts as internal on one PBX: its directory numbers, else the fallback pattern."""
+
+    numbers: frozenset[str] = field(default_factory=frozenset)
+    pattern: re.Pattern | None = None
+
+    @classmethod
+    def build(cls, entries: Iterable[dict] | None, pattern: str = "") -> "Directory":
+        """From Kerio's numberList (TEL_NUM, EXTENSION_TYPE_ID) and the connection's pattern.
+
+        Lines, queues, IVRs, voicemail and the like are all internal; unusable entries are
+        skipped.
+        """
+        numbers = set()
+        for entry in entries or ():
+            if not isinstance(entry, dict):
+                continue
+            kind = _as_int(entry.get("EXTENSION_TYPE_ID"))
+            number = normalize_number(entry.get("TEL_NUM"))
+            if number and kind not in NOT_INTERNAL_TYPES:
+                numbers.add(number)
+        try:
+            compiled = re.compile(pattern) if pattern else None
+        except re.error:
+            compiled = None
+        return cls(frozenset(numbers), compiled)
+
+    def is_internal(self, normalized: str) -> bool:
+        if not normalized:
+            return False
+        if normalized in self.numbers:
+            return True
+        return (
+            self.pattern is not None
+            and not normalized.startswith("+")
+            and self.pattern.search(normalized) is not None
+        )
+
+
+def _as_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _get(record: dict, name: str):
+    """A field by its name; Kerio writes names in capitals, but tolerate any case."""
+    if name in record:
+        return record[name]
+    folded = name.casefold()
+    for key, value in record.items():
+        if isinstance(key, str) and key.casefold() == folded:
+            return value
+    return None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def sort_second(record) -> int | None:
+    """The whole second the PBX sorts this record by, when its TIMESTAMP is a JSON number.
+
+    Records whose TIMESTAMP is text or missing cannot be placed in the PBX's time order; the
+    sync handles them apart.
+    """
+    if not isinstance(record, dict):
+        return None
+    value = _get(record, "TIMESTAMP")
+    if _is_number(value) and math.isfinite(value):
+        return math.floor(value)
+    return None
+
+
+def _timestamp(record: dict) -> int:
+    value = _get(record, "TIMESTAMP")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise Rejected(_("TIMESTAMP is not a number.")) from None
+    if value is None:
+        raise Rejected(_("The record has no TIMESTAMP."))
+    if not _is_number(value) or not math.isfinite(value):
+        raise Rejected(_("TIMESTAMP is not a number."))
+    if not EARLIEST_TIMESTAMP <= value < LATEST_TIMESTAMP:
+        raise Rejected(_("TIMESTAMP is not a plausible time in seconds."))
+    return math.floor(value)
+
+
+def _seconds(record: dict, name: str) -> int:
+    value = _get(record, name)
+    if value is None or value == "":
+        return 0
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise Rejected(_("%(field)s is not a number.") % {"field": name}) from None
+    if not _is_number(value) or not math.isfinite(value):
+        raise Rejected(_("%(field)s is not a number.") % {"field": name})
+    if value < 0:
+        raise Rejected(_("%(field)s is negative.") % {"field": name})
+    if value > MAX_SECONDS:
+        raise Rejected(_("%(field)s is too large.") % {"field": name})
+    return int(value)
+
+
+def _text(record: dict, name: str, max_length: int) -> str:
+    value = _get(record, name)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise Rejected(_("%(field)s is not text.") % {"field": name})
+    return str(value).strip()[:max_length]
+
+
+def _status(record: dict) -> tuple[str, int | None]:
+    value = _get(record, "STATUS")
+    code = None
+    if _is_number(value) and not isinstance(value, float):
+        code = value
+    elif isinstance(value, float) and value.is_integer():
+        code = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        code = int(value.strip())
+    if code is not None and not -(2**31) <= code < 2**31:
+        code = None
+    return KERIO_STATUS.get(code, CallStatus.UNKNOWN), code
+
+
+def classify(from_number: str, to_number: str, directory: Directory) -> tuple[str, str, str]:
+    """(direction, extension, external party's NSN) from the normalized numbers.
+
+    Both internal: internal. From internal to outside: outbound. From outside: inbound.
+    """
+    from_internal = directory.is_internal(from_number)
+    to_internal = directory.is_internal(to_number)
+    if from_internal and to_internal:
+        return Direction.INTERNAL, from_number, ""
+    if from_internal:
+        if not to_number:
+            return Direction.UNKNOWN, from_number, ""
+        return Direction.OUTBOUND, from_number, national_number(to_number)
+    if not from_number and not to_number:
+        return Direction.UNKNOWN, "", ""
+    return Direction.INBOUND, to_number if to_internal else "", national_number(from_number)
+
+
+def normalize_record(record, directory: Directory) -> dict:
+    """The Call fields of one history record (all but ``pbx`` and ``key``); raises Rejected."""
+    if not isinstance(record, dict):
+        raise Rejected(_("The record is not a JSON object."))
+    started = _timestamp(record)
+    total = _seconds(record, "CALL_DURATION")
+    talk = _seconds(record, "ANSWERED_DURATION")
+    from_number = _text(record, "FROM_NUM", _MAX_LENGTH["from_number"])
+    to_number = _text(record, "TO_NUM", _MAX_LENGTH["to_number"])
+    from_normalized = normalize_number(from_number)[:32]
+    to_normalized = normalize_number(to_number)[:32]
+    direction, extension, external = classify(from_normalized, to_normalized, directory)
+    status, code = _status(record)
+    return {
+        "started_at": dt.datetime.fromtimestamp(started, tz=dt.UTC),
+        "direction": direction,
+        "from_number": from_number,
+        "from_number_normalized": from_normalized,
+        "from_name": _text(record, "FROM_NAME", _MAX_LENGTH["from_name"]),
+        "to_number": to_number,
+        "to_number_normalized": to_normalized,
+        "to_name": _text(record, "TO_NAME", _MAX_LENGTH["to_name"]),
+        "extension": extension[: _MAX_LENGTH["extension"]],
+        "external_number": external[:32],
+        "status": status,
+        "status_code": code,
+        "total_seconds": total,
+        "talk_seconds": talk,
+        "wait_seconds": max(total - talk, 0),
+        "raw": record,
+    }
+
+
+def content_digest(record) -> str:
+    """A fingerprint of everything in the record (keys sorted), as received."""
+    canonical = json.dumps(
+        record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:40]
+
+
+def record_id(record) -> str | None:
+    """Kerio's own ID of the record, when it has one."""
+    if not isinstance(record, dict):
+        return None
+    value = _get(record, "ID")
+    if value is None or isinstance(value, bool | dict | list) or str(value).strip() == "":
+        return None
+    return str(value).strip()
+
+
+def record_key(record, occurrence: int) -> str:
+    """The Call key: ``id:<ID>``, else the content fingerprint and the record's occurrence
+    number (1, 2, ...) among identical records of the same second."""
+    ident = record_id(record)
+    if ident is not None:
+        if len(ident) > 70:
+            return "id#" + hashlib.sha256(ident.encode()).hexdigest()[:40]
+        return f"id:{ident}"
+    return f"{content_digest(record)}:{occurrence}"

@@ -1,0 +1,192 @@
+"""A call's recording on Kerio Operator: finding it, and streaming it through this server.
+
+Kerio keeps recordings apart from the call history, with no link between the two. A recording
+belongs to a call when it started at the call's start (or when the call was answered, which is
+when recording begins) give or take a few seconds, and its extension or caller ID is one of the
+call's parties. The lookup asks Kerio for the recordings of the call's extension, newest first,
+and reads back only as far as the call's start; its answer is cached so the detail page and the
+audio request ask Kerio once.
+"""
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+from monitoring.models import Call
+from monitoring.numbers import national_number
+from providers.kerio import KerioClient, KerioError
+
+logger = logging.getLogger(__name__)
+
+_SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._+-]")
+
+# How far apart a recording's start and the call's start (or answer) may be.
+TOLERANCE_SECONDS = 5
+# Recordings asked for per request, and the most requests one lookup makes.
+PAGE_SIZE = 100
+MAX_PAGES = 20
+CACHE_FOUND_SECONDS = 60 * 60
+# A recording may still be written when the call has just ended: look again soon.
+CACHE_MISSING_SECONDS = 5 * 60
+
+
+class RecordingUnavailable(Exception):
+    """Kerio could not be asked (down, wrong password…); `user_message` says so in plain words."""
+
+    def __init__(self, user_message):
+        self.user_message = user_message
+        super().__init__(str(user_message))
+
+
+@dataclass(frozen=True)
+class Recording:
+    id: str
+    name: str
+    started_at: datetime
+    duration: int | None
+    extension: str
+    caller_id: str
+
+
+@dataclass
+class RecordingStream:
+    """An open download: iterate `chunks()` once; the Kerio session ends when it is exhausted."""
+
+    filename: str
+    content_type: str
+    content_length: int | None
+    _client: KerioClient
+    _download: object
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            yield from self._download.iter_bytes()
+        finally:
+            self._download.close()
+            self._client.close()
+
+
+def _epoch(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _parties(call: Call) -> set[str]:
+    numbers = (call.from_number, call.to_number, call.extension, call.external_number)
+    return {national_number(number) for number in numbers} - {""}
+
+
+def _conditions(call: Call) -> list[dict] | None:
+    """Narrow the search on the server: by extension, else by the caller's number."""
+    if call.extension:
+        return [{"fieldName": "EXTENSION", "comparator": "Eq", "value": call.extension}]
+    number = call.from_number or call.to_number
+    if number:
+        return [{"fieldName": "CALLER_ID", "comparator": "Eq", "value": number}]
+    return None
+
+
+def match_recording(call: Call, items: list[dict]) -> Recording | None:
+    """The recording among Kerio's `items` that belongs to `call`, the closest in time."""
+    start = call.started_at.timestamp()
+    moments = (start, start + call.wait_seconds)
+    parties = _parties(call)
+    best, best_gap = None, None
+    for item in items:
+        started = _epoch(item.get("STARTED"))
+        if started is None or item.get("ID") in (None, ""):
+            continue
+        gap = min(abs(started - moment) for moment in moments)
+        if gap > TOLERANCE_SECONDS:
+            continue
+        extension = str(item.get("EXTENSION") or "")
+        caller = str(item.get("CALLER_ID") or "")
+        if not {national_number(extension), national_number(caller)} & parties:
+            continue
+        if best_gap is None or gap < best_gap:
+            best_gap = gap
+            best = Recording(
+                id=str(item["ID"]),
+                name=str(item.get("NAME") or ""),
+                started_at=datetime.fromtimestamp(started, UTC),
+                duration=int(_epoch(item.get("DURATION")) or 0) or None,
+                extension=extension,
+                caller_id=caller,
+            )
+    return best
+
+
+def search_recording(call: Call, client: KerioClient) -> Recording | None:
+    """Ask Kerio page by page (newest first) until the pages are older than the call."""
+    conditions = _conditions(call)
+    if conditions is None:
+        return None
+    oldest_wanted = call.started_at.timestamp() - TOLERANCE_SECONDS
+    for page in range(MAX_PAGES):
+        items = client.recordings(start=page * PAGE_SIZE, limit=PAGE_SIZE, conditions=conditions)
+        found = match_recording(call, items)
+        if found is not None:
+            return found
+        times = [t for t in (_epoch(item.get("STARTED")) for item in items) if t is not None]
+        if len(items) < PAGE_SIZE or not times or min(times) < oldest_wanted:
+            return None
+    return None
+
+
+def _cache_key(call: Call) -> str:
+    return f"call-recording:{call.pbx_id}:{call.pk}"
+
+
+def find_recording(call: Call) -> Recording | None:
+    """The call's recording (cached), or None; RecordingUnavailable when Kerio cannot be asked."""
+    cached = cache.get(_cache_key(call))
+    if cached is not None:
+        return cached or None
+    if not call.pbx.enabled:
+        raise RecordingUnavailable(_("The connection to this PBX is turned off in the settings."))
+    try:
+        with KerioClient(call.pbx.connection_settings()) as client:
+            recording = search_recording(call, client)
+    except KerioError as exc:
+        logger.warning("Recording lookup for call %s failed: %s", call.pk, exc)
+        raise RecordingUnavailable(exc.user_message) from exc
+    if recording is None:
+        cache.set(_cache_key(call), "", CACHE_MISSING_SECONDS)
+    else:
+        cache.set(_cache_key(call), recording, CACHE_FOUND_SECONDS)
+    return recording
+
+
+def open_recording(call: Call) -> RecordingStream | None:
+    """Open the call's recording for streaming, or None when there is none."""
+    recording = find_recording(call)
+    if recording is None:
+        return None
+    client = KerioClient(call.pbx.connection_settings())
+    try:
+        download = client.download_recording(recording.id)
+    except KerioError as exc:
+        client.close()
+        logger.warning("Recording download for call %s failed: %s", call.pk, exc)
+        raise RecordingUnavailable(exc.user_message) from exc
+    filename = (download.name or recording.name or f"call-{call.pk}").replace('"', "")
+    return RecordingStream(
+        filename=filename,
+        content_type=download.content_type,
+        content_length=download.content_length,
+        _client=client,
+        _download=download,
+    )

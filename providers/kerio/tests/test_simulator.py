@@ -1,0 +1,277 @@
+"""The simulator behaves like the Kerio Operator the client and the sync engine expect."""
+
+import datetime as dt
+import re
+import time
+from collections import Counter
+
+import pytest
+import requests
+
+from providers.kerio import ApiError, KerioClient
+from providers.kerio.simulator import KerioSimulator, SimulatorConfig
+from providers.kerio.simulator.query import QueryError, run_query
+
+TASHKENT = dt.timezone(dt.timedelta(hours=5))
+
+
+def post(simulator, body, token=None, cookies=None):
+    return requests.post(
+        simulator.url + "/admin/api/jsonrpc/",
+        data=body if isinstance(body, bytes) else None,
+        json=None if isinstance(body, bytes) else body,
+        headers={"X-Token": token} if token else {},
+        cookies=cookies,
+        verify=simulator.ca_file,
+        timeout=5,
+    )
+
+
+def login(simulator):
+    answer = post(simulator, {"jsonrpc": "2.0", "id": 1, "method": "Session.login", "params": {
+        "userName": "admin", "password": "demo-password", "application": {"name": "t"}}})  # fmt: skip
+    return answer.json()["result"]["token"], answer.cookies
+
+
+def test_an_unknown_method_answers_32601_with_the_error_shape(kerio_simulator):
+    answer = post(kerio_simulator, {"jsonrpc": "2.0", "id": 4, "method": "Foo.bar", "params": {}})
+
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "jsonrpc": "2.0",
+        "id": 4,
+        "error": {
+            "code": -32601,
+            "message": "Method not found.",
+            "data": {"messageParameters": {"positionalParameters": []}},
+        },
+    }
+
+
+def test_a_body_that_is_not_json_answers_32700(kerio_simulator):
+    answer = post(kerio_simulator, b"{not json")
+
+    assert answer.json()["error"]["code"] == -32700
+
+
+def test_a_call_needs_both_the_token_and_the_session_cookie(kerio_simulator):
+    token, cookies = login(kerio_simulator)
+    call = {"jsonrpc": "2.0", "id": 2, "method": "Status.getCalls", "params": {}}
+
+    assert post(kerio_simulator, call, token=token).json()["error"]["code"] == -32001
+    assert post(kerio_simulator, call, cookies=cookies).json()["error"]["code"] == -32001
+    assert "result" in post(kerio_simulator, call, token=token, cookies=cookies).json()
+
+
+def test_a_session_expires_after_its_ttl_and_the_client_logs_in_again(make_kerio_simulator):
+    simulator = make_kerio_simulator(session_ttl=0.2)
+
+    with KerioClient(simulator.connection_settings()) as client:
+        client.extensions()
+        time.sleep(0.3)
+        client.extensions()
+
+    assert simulator.request_counts()["Session.login"] == 2
+
+
+def test_a_history_page_is_capped_and_limit_minus_one_means_the_cap(kerio_simulator):
+    kerio_simulator.page_cap = 30
+
+    with KerioClient(kerio_simulator.connection_settings()) as client:
+        unlimited = client.call_history_page(0, -1)
+        too_big = client.call_history_page(0, 1000)
+        small = client.call_history_page(190, 50)
+
+    assert len(unlimited.records) == len(too_big.records) == 30
+    assert unlimited.total_items == 200
+    assert len(small.records) == 10
+
+
+def test_history_is_sorted_by_the_asked_column_and_direction(kerio_simulator):
+    with KerioClient(kerio_simulator.connection_settings()) as client:
+        newest = client.call_history_page(0, 200).records
+        oldest = client.call_history_page(0, 200, newest_first=False).records
+        by_talk = client.call(
+            "CallHistory.get",
+            {"query": {"orderBy": [{"columnName": "ANSWERED_DURATION", "direction": "Asc"}]}},
+        )["callHistory"]
+
+    stamps = [r["TIMESTAMP"] for r in newest]
+    assert stamps == sorted(stamps, reverse=True)
+    assert [r["TIMESTAMP"] for r in oldest] == sorted(stamps)
+    talks = [r["ANSWERED_DURATION"] for r in by_talk]
+    assert talks == sorted(talks)
+
+
+def test_conditions_filter_with_every_comparator_and_both_combinings():
+    calls = [
+        {"TO_NUM": "101", "STATUS": 4, "TIMESTAMP": 10, "FROM_NAME": "Азиз Рахимов"},
+        {"TO_NUM": "102", "STATUS": 3, "TIMESTAMP": 20, "FROM_NAME": "Dilnoza"},
+        {"TO_NUM": "101", "STATUS": 2, "TIMESTAMP": 30, "FROM_NAME": ""},
+    ]
+
+    def count(*conditions, combining="And"):
+        query = {"conditions": list(conditions), "combining": combining}
+        return run_query(calls, query)[1]
+
+    def cond(field, comparator, value):
+        return {"fieldName": field, "comparator": comparator, "value": value}
+
+    assert count(cond("TO_NUM", "Eq", "101")) == 2
+    assert count(cond("TO_NUM", "NotEq", "101")) == 1
+    assert count(cond("TIMESTAMP", "LessThan", 20)) == 1
+    assert count(cond("TIMESTAMP", "LessEq", 20)) == 2
+    assert count(cond("TIMESTAMP", "GreaterThan", "20")) == 1
+    assert count(cond("TIMESTAMP", "GreaterEq", 20)) == 2
+    assert count(cond("FROM_NAME", "Like", "рахим")) == 1
+    assert count(cond("SEARCH", "Like", "dilnoza")) == 1
+    assert count(cond("TO_NUM", "Eq", "101"), cond("STATUS", "Eq", 4)) == 1
+    assert count(cond("STATUS", "Eq", 4), cond("STATUS", "Eq", 3), combining="Or") == 2
+    with pytest.raises(QueryError):
+        count(cond("STATUS", "Regex", "4"))
+
+
+def test_exact_twins_are_kept_as_two_records(kerio_simulator):
+    twin = {"TIMESTAMP": 1_767_000_000, "FROM_NUM": "901234567", "TO_NUM": "101",
+            "CALL_DURATION": 30, "ANSWERED_DURATION": 20, "STATUS": 4}  # fmt: skip
+    kerio_simulator.add_history([twin, twin])
+
+    with KerioClient(kerio_simulator.connection_settings()) as client:
+        found = client.call_history_page(
+            0, 10, conditions=[{"fieldName": "FROM_NUM", "comparator": "Eq", "value": "901234567"}]
+        ).records
+
+    assert found == [twin, twin]
+
+
+def test_the_demo_history_already_holds_twins(kerio_simulator):
+    counts = Counter(tuple(sorted(r.items())) for r in kerio_simulator.history_snapshot())
+
+    assert max(counts.values()) >= 2
+
+
+def test_records_have_no_id_unless_asked(make_kerio_simulator):
+    plain = make_kerio_simulator().history_snapshot()
+    with_ids = make_kerio_simulator(with_ids=True).history_snapshot()
+
+    assert not any("ID" in r for r in plain)
+    assert len({r["ID"] for r in with_ids}) == len(with_ids)
+
+
+def test_an_ended_live_call_enters_history_stamped_with_its_start(kerio_simulator):
+    live_id = kerio_simulator.start_call("+998901112233", "101", to_name="Dilnoza Karimova")
+    started = int(time.time())
+    assert kerio_simulator.live_calls()[0]["ANSWERED_DURATION"] == 0
+    kerio_simulator.answer_call(live_id)
+    time.sleep(1.1)
+
+    with KerioClient(kerio_simulator.connection_settings()) as client:
+        live = client.active_calls()
+        record = kerio_simulator.end_call(live_id)
+        newest = client.call_history_page(0, 1).records
+
+    assert live[0]["FROM"]["NUMBER"] == "+998901112233" and live[0]["ANSWERED_DURATION"] > 0
+    assert kerio_simulator.live_calls() == []
+    assert record in kerio_simulator.history_snapshot()
+    assert abs(record["TIMESTAMP"] - started) <= 1
+    assert record["STATUS"] == 4 and record["ANSWERED_DURATION"] >= 1
+    assert newest[0]["TIMESTAMP"] >= record["TIMESTAMP"]
+
+
+def test_a_long_call_ending_now_appears_in_the_past(kerio_simulator):
+    clock = [1_800_000_000.0]
+    kerio_simulator.state.clock = lambda: clock[0]
+    live_id = kerio_simulator.start_call("102", "+998712000000", answered=True)
+    clock[0] += 3000  # a 50-minute call
+
+    record = kerio_simulator.end_call(live_id)
+
+    assert record["TIMESTAMP"] == 1_800_000_000
+    assert record["CALL_DURATION"] == record["ANSWERED_DURATION"] == 3000
+
+
+def test_live_traffic_rings_connects_and_hangs_up(make_kerio_simulator):
+    simulator = make_kerio_simulator(rate=600, time_scale=0.01, history_size=0)
+    deadline = time.monotonic() + 5
+    while len(simulator.history_snapshot()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    history = simulator.history_snapshot()
+    assert len(history) >= 3
+    assert all(r["TIMESTAMP"] <= time.time() for r in history)
+
+
+def test_the_history_hook_runs_before_each_page_and_can_shift_offsets(kerio_simulator):
+    seen = []
+    newcomer = {"TIMESTAMP": 2_000_000_000, "FROM_NUM": "103", "TO_NUM": "104", "STATUS": 4}
+
+    def hook(state, query):
+        seen.append(query["start"])
+        if len(seen) == 2:
+            state.add_history([newcomer])
+
+    kerio_simulator.on_history_request = hook
+    with KerioClient(kerio_simulator.connection_settings()) as client:
+        records = [r for page in client.iter_call_history(page_size=100) for r in page.records]
+
+    assert seen == [0, 100, 200]
+    assert len(records) == 200  # the newcomer pushed one record back into the seen page
+    assert len({tuple(sorted(r.items())) for r in records[99:101]}) == 1
+
+
+def test_a_malformed_record_is_served_as_it_is(kerio_simulator):
+    kerio_simulator.add_malformed()
+
+    with KerioClient(kerio_simulator.connection_settings()) as client:
+        records = [r for page in client.iter_call_history() for r in page.records]
+
+    assert {"TIMESTAMP": "abc"}.items() <= records[0].items()
+
+
+def test_the_directory_lists_twenty_extensions_a_queue_and_an_ivr(kerio_simulator):
+    with KerioClient(kerio_simulator.connection_settings()) as client:
+        entries = client.extensions()
+
+    lines = [e["TEL_NUM"] for e in entries if e["EXTENSION_TYPE_ID"] == 1]
+    assert lines == [str(n) for n in range(101, 121)]
+    assert {5, 6} <= {e["EXTENSION_TYPE_ID"] for e in entries}
+    assert any(re.search("[А-Яа-я]", e["DESCRIPTION"]) for e in entries)
+
+
+def test_the_demo_world_looks_like_a_tashkent_call_center():
+    history = KerioSimulator(history_size=3000, seed=5, now=1_767_225_600.0).history_snapshot()
+    statuses = Counter(r["STATUS"] for r in history)
+    local_hours = [dt.datetime.fromtimestamp(r["TIMESTAMP"], TASHKENT).hour for r in history]
+    numbers = [r["FROM_NUM"] for r in history] + [r["TO_NUM"] for r in history]
+
+    assert 0.6 < statuses[4] / len(history) < 0.8
+    assert set(statuses) == {1, 2, 3, 4, 5, 6}
+    assert sum(9 <= h < 18 for h in local_hours) / len(history) > 0.6
+    assert any(n.startswith("+998") for n in numbers)
+    assert any(re.fullmatch(r"998\d{9}", n) for n in numbers)
+    assert any(re.fullmatch(r"(9[0-9]|71)\d{7}", n) for n in numbers)
+    assert any(n in ("", "anonymous") for n in numbers)
+    assert max(r["CALL_DURATION"] for r in history) > 1800
+    assert all(r["TIMESTAMP"] + r["CALL_DURATION"] <= 1_767_225_600 for r in history)
+
+
+def test_the_same_seed_gives_the_same_world():
+    first = KerioSimulator(history_size=300, seed=9, now=1_767_225_600.0)
+    second = KerioSimulator(history_size=300, seed=9, now=1_767_225_600.0)
+
+    assert first.history_snapshot() == second.history_snapshot()
+
+
+def test_an_unknown_recording_is_an_api_error(kerio_simulator):
+    with pytest.raises(ApiError), KerioClient(kerio_simulator.connection_settings()) as client:
+        client.download_recording("no-such-recording")
+
+
+def test_unknown_fault_kinds_are_refused(kerio_simulator):
+    with pytest.raises(ValueError):
+        kerio_simulator.faults.fail_next(1, "meteor")
+
+
+def test_the_config_and_the_overrides_cannot_be_mixed():
+    with pytest.raises(TypeError):
+        KerioSimulator(SimulatorConfig(), seed=3)
