@@ -66,13 +66,13 @@ class Chart:
         return [{"key": key, "label": label} for key, label in SERIES.items()]
 
 
-def nice_ceiling(value: int) -> int:
-    """The smallest 1, 2 or 5 × 10ⁿ at or above value (at least 1): the top of the y axis."""
+def nice_step(value: int, ticks: int = 4) -> int:
+    """A round step (1, 2 or 5 times a power of ten) so that `ticks` steps cover value."""
     step = 1
     while True:
         for factor in (1, 2, 5):
-            if step * factor >= value:
-                return max(step * factor, 1)
+            if step * factor * ticks >= value:
+                return step * factor
         step *= 10
 
 
@@ -81,7 +81,7 @@ def bucket_label(bucket: Bucket, by: str) -> tuple[str, str]:
     if by == "hour":
         start: datetime = bucket.start
         end = start + timedelta(hours=1)
-        return f"{start:%H}", f"{start:%H:%M}–{end:%H:%M}"
+        return f"{start:%H}", f"{start:%H:%M}\u2013{end:%H:%M}"
     day: date = bucket.start
     return f"{day:%d.%m}", date_format(day, "DATE_FORMAT")
 
@@ -93,16 +93,13 @@ def activity_chart(activity: Activity) -> Chart:
         return chart
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
-    top = nice_ceiling(
-        max(max(b.inbound_answered + b.inbound_missed, b.outbound) for b in buckets)
-    )
+    highest = max(max(b.inbound_answered + b.inbound_missed, b.outbound) for b in buckets)
+    step = nice_step(highest)
+    top = step * max(-(-highest // step), 1)
     scale = plot_height / top
     baseline = HEIGHT - BOTTOM
-
-    for n in range(5):
-        value = top * n / 4
-        if value == int(value):
-            chart.y_ticks.append(Tick(int(value), round(baseline - value * scale, 1)))
+    for value in range(0, top + 1, step):
+        chart.y_ticks.append(Tick(value, round(baseline - value * scale, 1)))
 
     slot = plot_width / len(buckets)
     bar_width = round(slot * 0.36, 1)
@@ -137,7 +134,5 @@ def activity_chart(activity: Activity) -> Chart:
             )
             if key == "inbound_answered":
                 stack_bottom = baseline - height
-    chart.summary = (
-        gettext("Calls per hour") if activity.by == "hour" else gettext("Calls per day")
-    )
+    chart.summary = gettext("Calls per hour") if activity.by == "hour" else gettext("Calls per day")
     return chart

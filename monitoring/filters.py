@@ -112,7 +112,7 @@ class CallFilterForm(forms.Form):
     @property
     def filters(self) -> dict:
         """What `filter_calls` needs; only meaningful once `is_valid()` returned True."""
-        return {**self.cleaned_data, "period": self.period_form.period()}
+        return {**self.cleaned_data, "period": self.period_form.get_period()}
 
 
 def number_query(text: str) -> Q:
@@ -161,7 +161,7 @@ def table_rows(queryset: QuerySet) -> QuerySet:
     return queryset.select_related("pbx").only(*TABLE_COLUMNS)
 
 
-def number_history(number: str, queryset: QuerySet | None = None) -> tuple[str, QuerySet]:
+def number_calls(number: str, queryset: QuerySet | None = None) -> tuple[str, QuerySet]:
     """The normalized form of `number` and every call with that external party, newest first."""
     calls = Call.objects.all() if queryset is None else queryset
     normalized = national_number(number)

@@ -88,7 +88,7 @@ class SyncProblem:
 
 
 def sync_problems(now: datetime | None = None) -> list[SyncProblem]:
-    """Enabled PBXes whose last sync failed or is older than 3 × SYNC_INTERVAL_SECONDS."""
+    """Enabled PBXes whose last sync failed or is older than 3 sync intervals."""
     now = now or timezone.now()
     limit = now - sync_max_age()
     problems = []
@@ -213,7 +213,7 @@ def heartbeat_age(now: datetime) -> timedelta | None:
 
 
 def redis_ping(url: str) -> str:
-    """"" when Redis answers PING within a second, else the reason."""
+    """ "" when Redis answers PING within a second, else the reason."""
     try:
         client = redis.Redis.from_url(
             url, socket_connect_timeout=NETWORK_TIMEOUT, socket_timeout=NETWORK_TIMEOUT
@@ -240,7 +240,16 @@ def broker_check() -> Check:
                 _("Start Redis (docker compose up redis) or correct REDIS_URL."),
             )
         return Check("broker", label, True, _("Redis answers."))
-    folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    if not options.get("data_folder_in"):
+        return Check(
+            "broker",
+            label,
+            False,
+            _("No broker is configured."),
+            _("Set REDIS_URL, or leave it empty for the file-system broker under VAR_DIR."),
+        )
+    folder = Path(options["data_folder_in"])
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".health-"):
             pass

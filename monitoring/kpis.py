@@ -6,8 +6,9 @@ narrow the calls counted (one PBX, an operator's own extension); by default, all
 
 Definitions (shown to the users in the tiles' tooltips):
 - missed: an inbound call no person answered (MISSED_STATUSES: failed, busy, no answer, voicemail);
-- wait: total − talk seconds (`Call.wait_seconds`);
-- service level: inbound calls answered within settings.SERVICE_LEVEL_SECONDS ÷ all inbound calls.
+- wait: total minus talk seconds (`Call.wait_seconds`);
+- service level: inbound calls answered within settings.SERVICE_LEVEL_SECONDS, divided by all
+  inbound calls.
 """
 
 import heapq
@@ -80,9 +81,7 @@ def summary(period: Period, calls: QuerySet | None = None) -> Summary:
     return Summary(service_level_seconds=threshold, **row)
 
 
-def peak_concurrency(
-    period: Period, calls: QuerySet | None = None
-) -> tuple[int, datetime | None]:
+def peak_concurrency(period: Period, calls: QuerySet | None = None) -> tuple[int, datetime | None]:
     """The most calls in progress at one moment, and the first moment it happened.
 
     A call is in progress over [start, start + total seconds). A sweep over the period's calls in

@@ -124,7 +124,9 @@ class LiveCall(models.Model):
     to_number = models.CharField(max_length=100, blank=True)
     to_name = models.CharField(max_length=255, blank=True)
     extension = models.CharField(max_length=32, blank=True)
-    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.UNKNOWN)
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.UNKNOWN
+    )
     state = models.CharField(max_length=20, blank=True)
     status_code = models.IntegerField(null=True, blank=True)
     total_seconds = models.PositiveIntegerField(default=0)

@@ -5,7 +5,7 @@ at 23:30 UTC belongs to the next local day. A period is the half-open range [sta
 datetimes in UTC, ready to filter `Call.started_at` on its index.
 
     form = PeriodForm(request.GET)
-    period = form.period()          # today when the form is empty or invalid
+    period = form.get_period()      # today when the form is empty or invalid
     Call.objects.filter(started_at__gte=period.start, started_at__lt=period.end)
 """
 
@@ -51,6 +51,11 @@ class Period:
     def is_single_day(self) -> bool:
         return self.first_day == self.last_day
 
+    @property
+    def preset_label(self) -> str:
+        """ "Today", "This week"… (or "Custom range")."""
+        return Preset(self.preset).label
+
 
 def local_zone():
     """The zone days and hours are counted in (settings.TIME_ZONE)."""
@@ -71,7 +76,9 @@ def days_period(first_day: date, last_day: date, preset: str = Preset.CUSTOM) ->
     if first_day == last_day:
         label = date_format(first_day, "DATE_FORMAT")
     else:
-        label = f"{date_format(first_day, 'DATE_FORMAT')} – {date_format(last_day, 'DATE_FORMAT')}"
+        label = (
+            f"{date_format(first_day, 'DATE_FORMAT')} \u2013 {date_format(last_day, 'DATE_FORMAT')}"
+        )
     return Period(
         start=day_start(first_day),
         end=day_start(last_day + timedelta(days=1)),
@@ -127,7 +134,7 @@ class DateInput(forms.DateInput):
 class PeriodForm(forms.Form):
     """The period selector (GET parameters `period`, `start`, `end`).
 
-    Bound to request.GET. Invalid input gives form errors; `period()` then falls back to today.
+    Bound to request.GET. Invalid input gives form errors; `get_period()` then falls back to today.
     """
 
     period = forms.ChoiceField(label=_("Period"), choices=Preset.choices, required=False)
@@ -166,7 +173,7 @@ class PeriodForm(forms.Form):
             self._period = resolve_period(preset, start, end, now=self.now)
         return cleaned
 
-    def period(self) -> Period:
+    def get_period(self) -> Period:
         """The chosen period; today when nothing (or nothing valid) was chosen."""
         if self.is_bound and self.is_valid():
             return self._period

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring.views import calls, dashboard, health
+from monitoring.views import calls, dashboard, health, sync_runs
 
 urlpatterns = [
     # Dashboard and live calls
@@ -8,9 +8,17 @@ urlpatterns = [
     path("live/", dashboard.live_calls, name="live_calls"),
     # Calls, export, detail, recordings, a number's history
     path("calls/", calls.call_list, name="call_list"),
-    # Temporary (dashboard): until the calls section adds it.
+    path("calls/export.csv", calls.call_export_csv, name="call_export_csv"),
+    path("calls/export.xlsx", calls.call_export_xlsx, name="call_export_xlsx"),
+    path("calls/<int:pk>/", calls.call_detail, name="call_detail"),
+    path("calls/<int:pk>/recording/", calls.call_recording, name="call_recording"),
+    path(
+        "calls/<int:pk>/recording/audio/", calls.call_recording_audio, name="call_recording_audio"
+    ),
     path("numbers/<str:number>/", calls.number_history, name="number_history"),
     # Sync runs and "Sync now"
+    path("pbx/<int:pbx_id>/sync/", sync_runs.sync_now, name="sync_now"),
+    path("pbx/<int:pbx_id>/sync-runs/", sync_runs.sync_run_list, name="sync_run_list"),
     # System health
     path("health/", health.health, name="health"),
 ]

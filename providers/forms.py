@@ -16,7 +16,7 @@ class WriteOnlyPasswordField(forms.CharField):
     widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("label", _("password"))
+        kwargs.setdefault("label", _("Password"))
         kwargs.setdefault("strip", False)
         kwargs.setdefault("max_length", 255)
         super().__init__(**kwargs)

@@ -71,9 +71,7 @@ def sip_trunk_delete(request, pk):
 
 
 def pbx_list(request):
-    return render(
-        request, "providers/pbx_list.html", {"connections": PbxConnection.objects.all()}
-    )
+    return render(request, "providers/pbx_list.html", {"connections": PbxConnection.objects.all()})
 
 
 def pbx_create(request):
@@ -86,10 +84,12 @@ def pbx_edit(request, pk):
 
 def _pbx_form(request, pbx: PbxConnection):
     creating = pbx.pk is None
+    # Validating the form writes its values onto `pbx`: remember the name it is stored under.
+    stored_name = pbx.name
     form = PbxConnectionForm(request.POST or None, instance=pbx)
     if request.method == "POST" and form.is_valid():
         try:
-            pbx = _save_pbx(pbx if not creating else None, form)
+            pbx = _save_pbx(pbx.pk, stored_name, form)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -105,11 +105,11 @@ def _pbx_form(request, pbx: PbxConnection):
 
 
 @transaction.atomic
-def _save_pbx(existing: PbxConnection | None, form: PbxConnectionForm) -> PbxConnection:
+def _save_pbx(pk: int | None, stored_name: str, form: PbxConnectionForm) -> PbxConnection:
     name = form.cleaned_data["name"]
-    if existing is not None and existing.name != name:
+    if pk is not None and stored_name != name:
         # save_pbx_connection finds the record by name: a rename moves the name first.
-        PbxConnection.objects.filter(pk=existing.pk).update(name=name)
+        PbxConnection.objects.filter(pk=pk).update(name=name)
     return save_pbx_connection(name, password=form.new_password, **form.connection_values())
 
 
@@ -130,7 +130,13 @@ def pbx_check(request, pk=None):
         result = check_connection(pbx.connection_settings())
         if pbx.pk is not None and (form is None or not form.has_changed()):
             _record_check(pbx, result)
-    context = {"form": form, "pbx": pbx, "result": result, "creating": pbx.pk is None}
+    context = {
+        "form": form,
+        "pbx": pbx,
+        "result": result,
+        "creating": pbx.pk is None,
+        "checked": True,
+    }
     if request.htmx:
         return render(request, "providers/partials/pbx_check_result.html", context)
     if form is None:

@@ -19,10 +19,10 @@ from monitoring.filters import (
     PAGE_SIZES,
     CallFilterForm,
     filter_calls,
-    number_history as number_history_calls,
+    number_calls,
     table_rows,
 )
-from monitoring.models import Call, CallStatus, MISSED_STATUSES
+from monitoring.models import MISSED_STATUSES, Call, CallStatus
 from monitoring.numbers import national_number
 from monitoring.periods import Period
 
@@ -36,6 +36,7 @@ def _page(request, calls, per_page: int, count: int | None = None):
     if count is not None:
         paginator.count = count  # already known: spare the COUNT(*) query
     page = paginator.get_page(request.GET.get("page"))
+    page.elided_pages = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     for call in page.object_list:
         _add_number_links(call)
     return page
@@ -77,7 +78,7 @@ def call_list(request):
 
 
 def _default_filters(form: CallFilterForm) -> dict:
-    return {"period": form.period_form.period(), "per_page": DEFAULT_PAGE_SIZE}
+    return {"period": form.period_form.get_period(), "per_page": DEFAULT_PAGE_SIZE}
 
 
 def _export_filters(request):
@@ -102,7 +103,8 @@ def call_export_csv(request):
     if filters is None:
         return redirect(reverse("call_list") + "?" + request.GET.urlencode())
     response = StreamingHttpResponse(
-        iter_csv(filter_calls(filters, _visible_calls(request))), content_type="text/csv; charset=utf-8"
+        iter_csv(filter_calls(filters, _visible_calls(request))),
+        content_type="text/csv; charset=utf-8",
     )
     name = _export_name(filters["period"], "csv")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -114,7 +116,8 @@ def call_export_xlsx(request):
     if filters is None:
         return redirect(reverse("call_list") + "?" + request.GET.urlencode())
     return xlsx_response(
-        filter_calls(filters, _visible_calls(request)), _export_name(filters["period"], "xlsx"))
+        filter_calls(filters, _visible_calls(request)), _export_name(filters["period"], "xlsx")
+    )
 
 
 def call_detail(request, pk):
@@ -169,7 +172,7 @@ def call_recording_audio(request, pk):
 
 
 def number_history(request, number):
-    normalized, calls = number_history_calls(number, _visible_calls(request))
+    normalized, calls = number_calls(number, _visible_calls(request))
     if not normalized:
         return render(
             request,

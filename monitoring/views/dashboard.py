@@ -96,7 +96,7 @@ def kpi_tiles(summary: kpis.Summary, peak: tuple, not_called_back: int) -> list[
             duration(summary.average_wait),
             _(
                 "Average speed of answer: how long callers waited before a person answered, "
-                "over answered inbound calls (wait = total − talk time)."
+                "over answered inbound calls (wait = total minus talk time)."
             ),
         ),
         Tile(
@@ -221,8 +221,7 @@ def live_panels(user, now: datetime | None = None) -> list[LivePanel]:
         if snapshot is None or snapshot.taken_at is None:
             error = snapshot.error if snapshot else ""
             message = (
-                _("No live data yet — the PBX could not be reached: %(reason)s")
-                % {"reason": error}
+                _("No live data yet — the PBX could not be reached: %(reason)s") % {"reason": error}
                 if error
                 else _("No live data yet: live polling has not run (is the worker running?).")
             )
@@ -239,7 +238,10 @@ def live_panels(user, now: datetime | None = None) -> list[LivePanel]:
                 ) % {**since, "reason": snapshot.error}
             else:
                 message = (
-                    _("No live data since %(time)s — live polling has stopped (is the worker running?).")
+                    _(
+                        "No live data since %(time)s — live polling has stopped "
+                        "(is the worker running?)."
+                    )
                     % since
                 )
         elapsed = 0 if stale else max(int(age.total_seconds()), 0)
@@ -276,7 +278,7 @@ def live_context(request) -> dict:
 
 def dashboard(request):
     form = PeriodForm(request.GET)
-    period = form.period()
+    period = form.get_period()
     sort = kpis.clean_extension_sort(request.GET.get("sort"))
     context = {"form": form, **stats_context(request, period, sort)}
     if request.htmx and request.htmx.target == STATS_TARGET:

@@ -16,6 +16,7 @@ from .errors import (
     TlsError,
     TlsNotTrusted,
 )
+from .transport import unusable_ca_file
 from .types import ServerInfo
 
 STEPS = (
@@ -74,7 +75,10 @@ def _handshake(settings: ConnectionSettings) -> str:
     if settings.scheme != "https":
         return str(_("Not used: the connection is plain HTTP."))
     if settings.verify_tls:
-        context = ssl.create_default_context(cafile=settings.ca_file or None)
+        try:
+            context = ssl.create_default_context(cafile=settings.ca_file or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise unusable_ca_file(settings, exc) from exc
     else:
         context = ssl._create_unverified_context()  # noqa: S323 - the admin turned it off
     try:

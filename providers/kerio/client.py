@@ -22,7 +22,7 @@ from .errors import (
     SessionExpired,
     UnexpectedAnswer,
 )
-from .transport import Transport, map_request_error
+from .transport import Transport, map_request_error, unusable_ca_file
 from .types import HistoryPage, RecordingDownload, ServerInfo
 
 logger = logging.getLogger("providers.kerio")
@@ -90,7 +90,7 @@ class KerioClient:
         if self._token is None:
             return
         try:
-            self._rpc("Session.logout", {})
+            self._rpc("Session.logout", {}, retry=False)
         except KerioError as exc:
             logger.debug("Logout from %s failed: %s", self.settings.base_url, exc)
         finally:
@@ -108,12 +108,12 @@ class KerioClient:
         self.login()
         return self._rpc(method, params or {})
 
-    def _rpc(self, method: str, params: dict) -> dict:
+    def _rpc(self, method: str, params: dict, *, retry: bool = True) -> dict:
         self._last_id += 1
         payload = {"jsonrpc": "2.0", "id": self._last_id, "method": method, "params": params}
         headers = {"X-Token": self._token} if self._token else {}
         logger.debug("Kerio call %s (id %d)", method, self._last_id)
-        answer = self._transport.post(method, payload, headers)
+        answer = self._transport.post(method, payload, headers, retry=retry)
         if "error" in answer and answer["error"] is not None:
             raise self._error(method, answer["error"])
         result = answer.get("result")
@@ -255,6 +255,8 @@ class KerioClient:
             )
         except requests.RequestException as exc:
             raise map_request_error(exc, self.settings)[0] from exc
+        except OSError as exc:
+            raise unusable_ca_file(self.settings, exc) from exc
         if response.status_code != 200:
             response.close()
             kind = ServerUnavailable if response.status_code >= 500 else UnexpectedAnswer

@@ -9,9 +9,12 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 
-def _format(message, params: dict):
-    """Interpolate a lazy message only when it is shown, in the reader's language."""
-    return lazy(lambda: str(message) % params, str)()
+def _interpolate(message, params: dict) -> str:
+    return str(message) % params
+
+
+# Interpolated only when shown, in the reader's language (and picklable, unlike a lambda).
+_format = lazy(_interpolate, str)
 
 
 class KerioError(Exception):

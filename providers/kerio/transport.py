@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Callable
 
 import requests
+from django.utils.translation import gettext_lazy as _
 from urllib3.exceptions import (
     ConnectTimeoutError,
     InsecureRequestWarning,
@@ -100,6 +101,13 @@ def map_request_error(
     return KerioError(f"request to {where} failed: {type(exc).__name__}"), False
 
 
+def unusable_ca_file(settings: ConnectionSettings, exc: OSError) -> TlsError:
+    return TlsError(
+        f"CA file {settings.ca_file!r} cannot be used: {exc}",
+        user_message=_("The CA file cannot be read. Check its path and that it is a PEM file."),
+    )
+
+
 class Transport:
     """POSTs JSON-RPC envelopes; retries timeouts, broken connections, 5xx and garbled bodies."""
 
@@ -118,10 +126,10 @@ class Transport:
         base = min(self.settings.backoff * (2**retry), MAX_BACKOFF)
         return base * random.uniform(0.5, 1.5)
 
-    def post(self, method: str, payload: dict, headers: dict) -> dict:
+    def post(self, method: str, payload: dict, headers: dict, *, retry: bool = True) -> dict:
         """Send one envelope and return the decoded answer (a dict with result or error)."""
         body = json.dumps(payload)
-        attempts = max(self.settings.retries, 0) + 1
+        attempts = max(self.settings.retries, 0) + 1 if retry else 1
         for attempt in range(attempts):
             try:
                 return self._post_once(body, headers)
@@ -159,6 +167,8 @@ class Transport:
             if transient:
                 raise _Transient(error) from exc
             raise error from exc
+        except OSError as exc:  # requests reports an unreadable CA bundle this way
+            raise unusable_ca_file(settings, exc) from exc
         return self._decode(response)
 
     def _decode(self, response: requests.Response) -> dict:

@@ -14,7 +14,9 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Count only; delete nothing.")
 
     def handle(self, *args, older_than_months, batch_size, dry_run, **options):
-        months = older_than_months if older_than_months is not None else settings.CALL_RETENTION_MONTHS
+        months = (
+            older_than_months if older_than_months is not None else settings.CALL_RETENTION_MONTHS
+        )
         if months is None or months <= 0:
             if older_than_months is not None:
                 raise CommandError("--older-than-months must be 1 or more.")
@@ -33,4 +35,6 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Dry run: {count} call(s) started before {local} would be deleted.")
         else:
-            self.stdout.write(self.style.SUCCESS(f"Deleted {count} call(s) started before {local}."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Deleted {count} call(s) started before {local}.")
+            )

@@ -71,7 +71,7 @@ class KerioSimulator:
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.05},
             name="kerio-simulator",
             daemon=True,
         )

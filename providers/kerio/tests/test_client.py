@@ -1,6 +1,7 @@
 """The Kerio client against a scripted server (``responses``): the protocol and every error."""
 
 import json
+import pickle
 import socket
 import ssl
 
@@ -428,3 +429,31 @@ def test_a_ca_file_is_used_for_verification_unless_verification_is_off():
 
     assert with_ca.verify == "/etc/pbx-ca.pem"
     assert off.verify is False
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_logging_out_is_tried_once_so_leaving_a_dead_server_is_quick(sleeps):
+    login_ok()
+    rpc("Status.getCalls", {"calls": []})
+    rpc("Session.logout", status=503, body="down")
+
+    with KerioClient(SETTINGS, sleep=sleeps.append) as client:
+        client.active_calls()
+    assert len(responses.calls) == 3
+    assert sleeps == []
+
+
+def test_an_unreadable_ca_file_is_a_tls_error_that_names_the_file(tmp_path):
+    settings = ConnectionSettings(host="127.0.0.1", ca_file=str(tmp_path / "missing.pem"))
+
+    with pytest.raises(TlsError) as caught, KerioClient(settings) as client:
+        client.extensions()
+    assert "CA file" in str(caught.value.user_message)
+
+
+def test_errors_survive_pickling_with_their_message():
+    error = LoginFailed("login refused", code=1000, server_message="Wrong password.")
+
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - bytes made just above
+    assert "Wrong password." in str(copy.user_message)
+    assert str(copy) == "login refused"

@@ -165,3 +165,10 @@ def test_check_connection_to_a_closed_port_stops_at_the_first_step():
     assert result.failed_step.code == "reach"
     assert [step.ok for step in result.steps][1:] == [None] * 5
     assert "port" in result.steps[0].detail
+
+
+def test_check_connection_with_a_missing_ca_file_says_so_at_the_tls_step(kerio_simulator, tmp_path):
+    result = check_connection(fast(kerio_simulator, ca_file=str(tmp_path / "nope.pem")))
+
+    assert result.failed_step.code == "tls"
+    assert "CA file" in result.steps[1].detail

@@ -60,15 +60,20 @@ class Command(BaseCommand):
         self.stdout.write(f"  History:   {config.history_size} calls")
         self.stdout.write(f"  New calls: {config.rate} a minute")
         self.stdout.write("Press Ctrl-C to stop.")
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            stop.wait()
+            self.wait_until_stopped()
         except KeyboardInterrupt:
             pass
         finally:
             simulator.stop()
             self.stdout.write("Demo PBX stopped.")
+
+    @staticmethod
+    def wait_until_stopped() -> None:
+        """Block until Ctrl-C (KeyboardInterrupt) or SIGTERM."""
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stop.wait()
 
     @staticmethod
     def _default_cert_dir() -> Path:

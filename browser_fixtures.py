@@ -1,0 +1,72 @@
+"""Browser test fixtures: Playwright (sync API) driving Debian's chromium against live_server.
+
+Registered as a pytest plugin from the root conftest. Tests that use them carry
+`@pytest.mark.browser` (skipped where chromium is missing).
+
+    def test_it_works(logged_in_page, live_server):
+        logged_in_page.goto(live_server.url + "/")
+"""
+
+import os
+
+import pytest
+from django.urls import reverse
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+ADMIN_USERNAME = "boss"
+ADMIN_PASSWORD = "Boss-pass-123"  # noqa: S105 (the root conftest's test admin)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One chromium for the session."""
+    # Playwright's sync API runs an event loop in the test's thread; the test still talks to the
+    # database synchronously, which Django otherwise refuses there.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies) asking for Uzbek, like our users' browsers."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    context = browser.new_context(locale="uz-UZ", viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def log_in(page, live_server):
+    """log_in(username, password): submit the login form; the page is wherever it lands."""
+
+    def log_in(username: str, password: str) -> None:
+        page.goto(live_server.url + reverse("login"))
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("#login-form [type=submit]")
+        page.wait_for_load_state()
+
+    return log_in
+
+
+@pytest.fixture
+def logged_in_page(page, log_in, admin_user):
+    """A page signed in as the administrator, on the dashboard."""
+    log_in(ADMIN_USERNAME, ADMIN_PASSWORD)
+    return page

@@ -1,0 +1,76 @@
+"""Django admin for what the sync stored: read-only, since the PBX is the source of truth.
+
+The call list is sized for millions of rows: no full count, filters on indexed columns only.
+"""
+
+from django.contrib import admin
+
+from monitoring.models import Call, Heartbeat, LiveSnapshot, RejectedRecord, SyncRun
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Call)
+class CallAdmin(ReadOnlyAdmin):
+    list_display = (
+        "started_at",
+        "direction",
+        "from_number",
+        "to_number",
+        "extension",
+        "status",
+        "total_seconds",
+        "talk_seconds",
+        "pbx",
+    )
+    list_filter = ("status", "direction", "pbx")
+    list_select_related = ("pbx",)
+    search_fields = ("=external_number", "=extension", "=from_number", "=to_number")
+    date_hierarchy = "started_at"
+    show_full_result_count = False
+    list_per_page = 50
+
+
+class RejectedRecordInline(admin.TabularInline):
+    model = RejectedRecord
+    extra = 0
+    can_delete = False
+    readonly_fields = ("reason", "raw")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "started_at",
+        "pbx",
+        "trigger",
+        "outcome",
+        "pages",
+        "fetched",
+        "created",
+        "updated",
+        "rejected",
+    )
+    list_filter = ("outcome", "trigger", "pbx")
+    list_select_related = ("pbx",)
+    date_hierarchy = "started_at"
+    inlines = [RejectedRecordInline]
+
+
+@admin.register(LiveSnapshot)
+class LiveSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("pbx", "taken_at", "is_stale", "error_at")
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(ReadOnlyAdmin):
+    list_display = ("name", "seen_at")

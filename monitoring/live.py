@@ -1,0 +1,131 @@
+"""The live-call snapshot: what is ringing and talking on each PBX right now.
+
+Polled every few seconds; each poll replaces the PBX's LiveCall rows at once. A failed poll keeps
+the last picture and marks it stale, so the dashboard can say "no data since HH:MM".
+"""
+
+import dataclasses
+import datetime as dt
+import logging
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from monitoring.models import LiveCall, LiveSnapshot
+from monitoring.normalize import Directory, classify
+from monitoring.numbers import normalize_number
+from monitoring.sync import DIRECTORY_CACHE_SECONDS, directory_cache_key
+from providers.kerio import ApiError, KerioClient, KerioError
+from providers.models import PbxConnection
+
+logger = logging.getLogger(__name__)
+
+# A poll must be quick: the next one is due in seconds, and a stale mark says more than a wait.
+LIVE_TIMEOUT_SECONDS = 5.0
+RINGING, CONNECTED = "ringing", "connected"
+
+
+def _seconds(value) -> int:
+    try:
+        return max(int(float(value)), 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def _party(value) -> tuple[str, str]:
+    """(number, name) of a live call's FROM or TO, which may be an object or a bare number."""
+    if isinstance(value, dict):
+        number, name = value.get("NUMBER"), value.get("NAME")
+    else:
+        number, name = value, None
+    number = "" if number is None or isinstance(number, dict | list) else str(number).strip()
+    name = "" if name is None or isinstance(name, dict | list) else str(name).strip()
+    return number[:100], name[:255]
+
+
+def _status_code(value) -> int | None:
+    try:
+        code = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return code if -(2**31) <= code < 2**31 else None
+
+
+def live_call(raw: dict, directory: Directory, now: dt.datetime) -> LiveCall:
+    """One entry of Status.getCalls as a LiveCall (not saved). Live STATUS codes are not
+    documented: the code is kept raw and the state comes from ANSWERED_DURATION."""
+    from_number, from_name = _party(raw.get("FROM"))
+    to_number, to_name = _party(raw.get("TO"))
+    direction, extension, _external = classify(
+        normalize_number(from_number), normalize_number(to_number), directory
+    )
+    total = _seconds(raw.get("CALL_DURATION"))
+    talk = _seconds(raw.get("ANSWERED_DURATION"))
+    return LiveCall(
+        from_number=from_number,
+        from_name=from_name,
+        to_number=to_number,
+        to_name=to_name,
+        extension=extension[:32],
+        direction=direction,
+        state=CONNECTED if talk > 0 else RINGING,
+        status_code=_status_code(raw.get("STATUS")),
+        total_seconds=total,
+        talk_seconds=talk,
+        started_at=now - dt.timedelta(seconds=total),
+        raw=raw,
+    )
+
+
+def _directory(client: KerioClient, pbx: PbxConnection) -> Directory:
+    """The extension list the last sync cached; read from the PBX only when there is none."""
+    key = directory_cache_key(pbx.pk)
+    entries = cache.get(key)
+    if entries is None:
+        try:
+            entries = client.extensions()
+        except ApiError as exc:
+            logger.info("%s: extension list unavailable for live calls: %s", pbx, exc)
+            entries = []
+        else:
+            cache.set(key, entries, DIRECTORY_CACHE_SECONDS)
+    return Directory.build(entries, pbx.internal_number_pattern)
+
+
+def poll_live_calls(pbx: PbxConnection) -> LiveSnapshot:
+    """Read the calls in progress and replace the PBX's snapshot; never raises a Kerio error.
+
+    On failure the old calls stay, with ``is_stale`` set and the plain-words ``error``.
+    """
+    snapshot, _created = LiveSnapshot.objects.get_or_create(pbx=pbx)
+    settings = dataclasses.replace(
+        pbx.connection_settings(),
+        timeout=min(float(pbx.timeout_seconds), LIVE_TIMEOUT_SECONDS),
+        retries=0,
+    )
+    try:
+        with KerioClient(settings) as client:
+            calls = client.active_calls()
+            directory = _directory(client, pbx)
+    except KerioError as exc:
+        logger.warning("%s: live calls could not be read: %s", pbx, exc)
+        snapshot.is_stale = True
+        snapshot.error = str(exc.user_message)
+        snapshot.error_at = timezone.now()
+        snapshot.save(update_fields=["is_stale", "error", "error_at"])
+        return snapshot
+
+    now = timezone.now()
+    rows = [live_call(raw, directory, now) for raw in calls if isinstance(raw, dict)]
+    with transaction.atomic():
+        LiveCall.objects.filter(snapshot=snapshot).delete()
+        for row in rows:
+            row.snapshot = snapshot
+        LiveCall.objects.bulk_create(rows)
+        snapshot.taken_at = now
+        snapshot.is_stale = False
+        snapshot.error = ""
+        snapshot.error_at = None
+        snapshot.save(update_fields=["taken_at", "is_stale", "error", "error_at"])
+    return snapshot

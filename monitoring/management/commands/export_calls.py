@@ -1,0 +1,40 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from monitoring.export import iter_csv, iter_jsonl
+from monitoring.management.commands.sync_kerio import local_date
+from monitoring.models import Call
+from monitoring.periods import day_start
+from providers.models import PbxConnection
+
+
+class Command(BaseCommand):
+    help = _("Write calls to standard output as CSV or JSON Lines (dates are local days).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--pbx", metavar="NAME", help=_("Only this PBX's calls."))
+        parser.add_argument("--since", metavar="YYYY-MM-DD", help=_("From this local day on."))
+        parser.add_argument(
+            "--until", metavar="YYYY-MM-DD", help=_("Up to this local day, included.")
+        )
+        parser.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+
+    def handle(self, *args, pbx=None, since=None, until=None, format="csv", **options):
+        calls = Call.objects.order_by("started_at", "id")
+        if pbx:
+            if not PbxConnection.objects.filter(name=pbx).exists():
+                raise CommandError(_("There is no PBX called “%(name)s”.") % {"name": pbx})
+            calls = calls.filter(pbx__name=pbx)
+        first = local_date(since) if since else None
+        last = local_date(until) if until else None
+        if first and last and first > last:
+            raise CommandError(_("--since is after --until."))
+        if first:
+            calls = calls.filter(started_at__gte=day_start(first))
+        if last:
+            calls = calls.filter(started_at__lt=day_start(last + dt.timedelta(days=1)))
+        chunks = iter_csv(calls, bom=False) if format == "csv" else iter_jsonl(calls)
+        for chunk in chunks:
+            self.stdout.write(chunk, ending="")

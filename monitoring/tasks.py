@@ -1,0 +1,62 @@
+"""Celery tasks: thin. They pick what to do and delegate to monitoring.sync and monitoring.live.
+
+Failures never escape as crashes: a failed sync is recorded in its SyncRun (and logged here), a
+failed live poll marks its snapshot stale.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from monitoring import live, sync
+from monitoring.models import Heartbeat, SyncRun
+from providers.models import PbxConnection
+
+logger = logging.getLogger(__name__)
+
+WORKER_HEARTBEAT = "worker"
+
+
+@shared_task(
+    name="monitoring.tasks.sync_pbx",
+    acks_late=True,
+    soft_time_limit=settings.SYNC_TIME_LIMIT_SECONDS,
+    time_limit=settings.SYNC_TIME_LIMIT_SECONDS + 60,
+)
+def sync_pbx(pbx_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: bool = False) -> None:
+    """Sync one PBX's call history (see monitoring.sync.sync_pbx)."""
+    pbx = PbxConnection.objects.filter(pk=pbx_id).first()
+    if pbx is None:
+        logger.warning("Sync of PBX %s skipped: it no longer exists", pbx_id)
+        return
+    try:
+        sync.sync_pbx(pbx, trigger=trigger, full=full)
+    except sync.SyncAlreadyRunning:
+        logger.info("%s: a sync is already running; this one is skipped", pbx)
+    except sync.SyncFailed as exc:
+        logger.warning("%s: sync failed: %s", pbx, exc.run.error)
+
+
+@shared_task(name="monitoring.tasks.sync_all", acks_late=True, soft_time_limit=30, time_limit=60)
+def sync_all() -> None:
+    """Queue one sync per enabled PBX that is not syncing already."""
+    for pbx in PbxConnection.objects.filter(enabled=True):
+        if not sync.sync_is_running(pbx):
+            sync_pbx.delay(pbx.pk)
+
+
+@shared_task(
+    name="monitoring.tasks.poll_live_calls", acks_late=True, soft_time_limit=20, time_limit=30
+)
+def poll_live_calls() -> None:
+    """Refresh the live-call snapshot of every enabled PBX."""
+    for pbx in PbxConnection.objects.filter(enabled=True):
+        live.poll_live_calls(pbx)
+
+
+@shared_task(name="monitoring.tasks.heartbeat", acks_late=True, soft_time_limit=10, time_limit=20)
+def heartbeat() -> None:
+    """Prove that beat schedules and the worker runs: the health page reads this time."""
+    Heartbeat.objects.update_or_create(name=WORKER_HEARTBEAT, defaults={"seen_at": timezone.now()})

@@ -1,0 +1,172 @@
+"""A call's page: its fields, the raw Kerio record, and its recording streamed through us."""
+
+import datetime as dt
+import socket
+
+import pytest
+from django.core.cache import cache
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+
+from monitoring.tests.test_filters import make_call, make_pbx
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """The pages' words are asserted in English, whatever the catalogues say."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """Recording lookups are cached: every test starts with an empty cache of its own."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def simulator_pbx(sim, **fields):
+    values = {
+        "host": sim.host,
+        "port": sim.port,
+        "username": sim.config.username,
+        "password": sim.config.password,
+        "ca_file": sim.ca_file,
+        "timeout_seconds": 5,
+    }
+    return make_pbx(name="Simulator", **{**values, **fields})
+
+
+def recorded_call(sim, pbx, recording=None, **fields):
+    """A call whose parties and answer time are those of a recording on the simulator."""
+    recording = recording or sim.recordings()[0]
+    wait = 7
+    started = dt.datetime.fromtimestamp(recording["STARTED"] - wait, dt.UTC)
+    values = {
+        "from_number": recording["CALLER_ID"],
+        "from_number_normalized": recording["CALLER_ID"],
+        "to_number": recording["EXTENSION"],
+        "to_number_normalized": recording["EXTENSION"],
+        "extension": recording["EXTENSION"],
+        "wait_seconds": wait,
+        "talk_seconds": recording["DURATION"],
+        "total_seconds": recording["DURATION"] + wait,
+    }
+    return make_call(pbx, started, **{**values, **fields})
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_it_shows_every_field_and_the_raw_record(admin_client, db):
+    pbx = make_pbx()
+    call = make_call(
+        pbx,
+        from_name="Alisher Navoiy",
+        status_code=4,
+        raw={"FROM_NUM": "+998901234567", "CALL_DURATION": 60, "EXTRA": "kept"},
+    )
+    html = admin_client.get(reverse("call_detail", args=[call.pk])).content.decode()
+    assert "Alisher Navoiy" in html
+    assert "+998901234567" in html
+    assert 'href="/numbers/901234567/"' in html
+    assert "&quot;EXTRA&quot;: &quot;kept&quot;" in html
+    assert "&quot;CALL_DURATION&quot;: 60" in html
+
+
+def test_it_escapes_a_script_in_a_name_and_in_the_raw_record(admin_client, db):
+    pbx = make_pbx()
+    script = "<script>alert(1)</script>"
+    call = make_call(pbx, from_name=script, raw={"FROM_NAME": script})
+    html = admin_client.get(reverse("call_detail", args=[call.pk])).content.decode()
+    assert script not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_page_does_not_wait_for_kerio(admin_client, db):
+    pbx = make_pbx(host="127.0.0.1", port=closed_port(), timeout_seconds=1)
+    call = make_call(pbx)
+    response = admin_client.get(reverse("call_detail", args=[call.pk]))
+    html = response.content.decode()
+    assert f'hx-get="{reverse("call_recording", args=[call.pk])}"' in html
+    assert "<audio" not in html
+
+
+def test_it_plays_the_recording_kerio_has_for_the_call(admin_client, kerio_simulator):
+    pbx = simulator_pbx(kerio_simulator)
+    call = recorded_call(kerio_simulator, pbx)
+    response = admin_client.get(reverse("call_recording", args=[call.pk]), **HTMX)
+    html = response.content.decode()
+    audio_url = reverse("call_recording_audio", args=[call.pk])
+    assert f'<audio controls preload="none" src="{audio_url}">' in html
+
+
+def test_it_says_there_is_no_recording_when_none_matches(admin_client, kerio_simulator):
+    pbx = simulator_pbx(kerio_simulator)
+    recording = kerio_simulator.recordings()[0]
+    # The same parties an hour earlier: not the recorded call.
+    call = recorded_call(kerio_simulator, pbx, recording)
+    call.started_at -= dt.timedelta(hours=1)
+    call.save()
+    html = admin_client.get(reverse("call_recording", args=[call.pk]), **HTMX).content.decode()
+    assert "<audio" not in html
+    assert "has no recording" in html
+
+
+def test_it_does_not_take_another_extensions_recording(admin_client, kerio_simulator):
+    pbx = simulator_pbx(kerio_simulator)
+    recording = kerio_simulator.recordings()[0]
+    call = recorded_call(
+        kerio_simulator, pbx, recording, extension="999", to_number="999", from_number="555"
+    )
+    html = admin_client.get(reverse("call_recording", args=[call.pk]), **HTMX).content.decode()
+    assert "<audio" not in html
+
+
+def test_the_stream_carries_the_recordings_bytes(admin_client, kerio_simulator):
+    pbx = simulator_pbx(kerio_simulator)
+    call = recorded_call(kerio_simulator, pbx)
+    response = admin_client.get(reverse("call_recording_audio", args=[call.pk]))
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    assert b"".join(response.streaming_content) == kerio_simulator.wav_bytes
+    assert response["Content-Type"].startswith("audio/")
+
+
+def test_without_javascript_the_page_looks_the_recording_up_itself(admin_client, kerio_simulator):
+    pbx = simulator_pbx(kerio_simulator)
+    call = recorded_call(kerio_simulator, pbx)
+    response = admin_client.get(reverse("call_recording", args=[call.pk]))
+    assert response.status_code == 302
+    html = admin_client.get(response["Location"]).content.decode()
+    assert reverse("call_recording_audio", args=[call.pk]) in html
+
+
+def test_a_pbx_that_is_down_is_explained_in_words(admin_client, db):
+    pbx = make_pbx(host="127.0.0.1", port=closed_port(), timeout_seconds=1)
+    call = make_call(pbx)
+    response = admin_client.get(reverse("call_recording", args=[call.pk]), **HTMX)
+    assert response.status_code == 200
+    assert "refused the connection" in response.content.decode()
+    audio = admin_client.get(reverse("call_recording_audio", args=[call.pk]))
+    assert audio.status_code == 502
+    assert "refused the connection" in audio.content.decode()
+
+
+def test_the_kerio_password_never_reaches_the_browser(admin_client, kerio_simulator):
+    pbx = simulator_pbx(kerio_simulator)
+    call = recorded_call(kerio_simulator, pbx)
+    pages = [
+        admin_client.get(reverse("call_detail", args=[call.pk])),
+        admin_client.get(reverse("call_recording", args=[call.pk]), **HTMX),
+        admin_client.get(reverse("call_detail", args=[call.pk]) + "?recording=1"),
+        admin_client.get(reverse("call_list")),
+    ]
+    for page in pages:
+        assert kerio_simulator.config.password not in page.content.decode()

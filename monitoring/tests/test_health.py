@@ -1,0 +1,256 @@
+"""The System health page, its checks, and the sync-health banner on every page."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from monitoring import health
+from monitoring.models import Heartbeat
+from providers.models import PbxConnection
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The pages in English, whatever the Uzbek catalogue says."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+URL = reverse("health")
+CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def pbx(db):
+    now = timezone.now()
+    return PbxConnection.objects.create(
+        name="Main",
+        host="pbx.example.uz",
+        username="u",
+        password="p",
+        last_sync_started_at=now - timedelta(seconds=5),
+        last_sync_success_at=now - timedelta(seconds=4),
+        last_check_at=now - timedelta(hours=1),
+        last_check_ok=True,
+        last_check_message="Connected: Kerio Operator 2.7",
+    )
+
+
+def update(pbx, **fields):
+    PbxConnection.objects.filter(pk=pbx.pk).update(**fields)
+
+
+def text(response) -> str:
+    """The page as text, with the non-breaking spaces of "5 minutes" made plain."""
+    return response.content.decode().replace("\xa0", " ")
+
+
+def states(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-check="(\w+)" data-state="(\w+)"', html))
+
+
+@pytest.fixture
+def file_broker(settings, tmp_path):
+    """No Redis: kombu's file-system broker in a folder of the test's own."""
+    settings.REDIS_URL = ""
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(tmp_path)}
+    return tmp_path
+
+
+def beat(age: timedelta):
+    Heartbeat.objects.update_or_create(name="worker", defaults={"seen_at": timezone.now() - age})
+
+
+# -- The banner ---------------------------------------------------------------------------------
+
+
+def test_it_has_no_sync_problem_when_the_last_sync_is_fresh(pbx):
+    assert health.sync_problems() == []
+
+
+def test_it_reports_a_failed_last_sync_with_its_reason(pbx):
+    update(pbx, last_sync_started_at=timezone.now(), last_sync_error="Login failed: bad password")
+    (problem,) = health.sync_problems()
+    assert problem.pbx == "Main"
+    assert "Login failed: bad password" in problem.reason
+
+
+def test_it_forgets_an_error_a_later_success_cleared(pbx):
+    update(pbx, last_sync_error="old trouble")  # success (4 s ago) came after the start (5 s)
+    assert health.sync_problems() == []
+
+
+def test_it_reports_a_sync_older_than_three_intervals(pbx):
+    old = timezone.now() - timedelta(seconds=3 * settings.SYNC_INTERVAL_SECONDS + 5)
+    update(pbx, last_sync_success_at=old, last_sync_started_at=old)
+    (problem,) = health.sync_problems()
+    assert "has not synced since" in problem.reason
+
+
+def test_it_reports_a_pbx_that_never_synced(pbx):
+    update(pbx, last_sync_success_at=None, created_at=timezone.now() - timedelta(hours=1))
+    assert "never synced" in health.sync_problems()[0].reason
+
+
+def test_it_ignores_disabled_pbxes(pbx):
+    update(pbx, enabled=False, last_sync_error="down", last_sync_started_at=timezone.now())
+    assert health.sync_problems() == []
+
+
+def test_the_banner_appears_on_every_page_when_the_last_sync_failed(admin_client, pbx):
+    update(pbx, last_sync_started_at=timezone.now(), last_sync_error="Connection refused")
+    for url in (reverse("dashboard"), reverse("call_list"), URL):
+        html = admin_client.get(url).content.decode()
+        assert 'id="sync-health-banner"' in html, url
+        assert "The last sync of “Main” failed: Connection refused" in html
+        assert f'href="{URL}"' in html
+
+
+def test_the_banner_appears_when_the_sync_is_old(admin_client, pbx):
+    update(pbx, last_sync_success_at=timezone.now() - timedelta(hours=2))
+    html = admin_client.get(reverse("dashboard")).content.decode()
+    assert 'id="sync-health-banner"' in html
+    assert "has not synced since" in html
+
+
+def test_the_banner_stays_away_when_the_sync_is_fresh(admin_client, pbx):
+    assert 'id="sync-health-banner"' not in admin_client.get(reverse("dashboard")).content.decode()
+
+
+def test_the_banner_is_not_shown_to_anonymous_visitors(client, pbx):
+    update(pbx, last_sync_started_at=timezone.now(), last_sync_error="Connection refused")
+    assert "sync-health-banner" not in client.get(reverse("login")).content.decode()
+
+
+def test_the_banner_costs_one_query(rf, pbx, django_assert_num_queries, admin_user):
+    from monitoring.context_processors import sync_health
+
+    request = rf.get("/")
+    request.user = admin_user
+    problems = sync_health(request)["sync_problems"]
+    with django_assert_num_queries(1):
+        assert not problems
+
+
+# -- The page -----------------------------------------------------------------------------------
+
+
+def test_it_sends_anonymous_visitors_to_login(client, db):
+    assert client.get(URL)["Location"].startswith(reverse("login"))
+
+
+def test_it_is_all_green_when_everything_works(admin_client, pbx, file_broker):
+    beat(timedelta(seconds=5))
+    html = text(admin_client.get(URL))
+    assert states(html) == {
+        "connection": "ok",
+        "sync": "ok",
+        "worker": "ok",
+        "beat": "ok",
+        "database": "ok",
+        "broker": "ok",
+    }
+    assert 'data-all-ok="true"' in html
+    assert "Connected: Kerio Operator 2.7" in html
+
+
+def test_it_is_red_when_the_credentials_were_refused(admin_client, pbx):
+    update(
+        pbx,
+        last_check_ok=False,
+        last_check_message="Log in: wrong user name or password",
+        last_sync_success_at=timezone.now() - timedelta(hours=3),
+    )
+    html = text(admin_client.get(URL))
+    assert states(html)["connection"] == "bad"
+    assert "wrong user name or password" in html
+    assert "then press “Check”" in html
+    assert 'data-all-ok="false"' in html
+
+
+def test_it_is_unknown_when_never_checked_nor_synced(admin_client, pbx):
+    update(pbx, last_check_ok=None, last_check_at=None, last_sync_success_at=None)
+    assert states(text(admin_client.get(URL)))["connection"] == "unknown"
+
+
+def test_it_shows_the_last_sync_error_and_its_age(admin_client, pbx):
+    update(
+        pbx,
+        last_sync_started_at=timezone.now(),
+        last_sync_error="Timed out after 15 s",
+        last_sync_success_at=timezone.now() - timedelta(minutes=30),
+    )
+    html = text(admin_client.get(URL))
+    assert states(html)["sync"] == "bad"
+    assert "The last sync failed: Timed out after 15 s" in html
+    assert "30 minutes ago" in html
+
+
+def test_it_says_how_to_restart_a_sync_that_fell_behind(admin_client, pbx):
+    update(pbx, last_sync_success_at=timezone.now() - timedelta(hours=1))
+    html = text(admin_client.get(URL))
+    assert states(html)["sync"] == "bad"
+    assert "celery -A callcenter worker --beat" in html
+
+
+def test_it_is_red_when_the_heartbeat_is_old(admin_client, pbx, file_broker):
+    beat(timedelta(minutes=5))
+    html = text(admin_client.get(URL))
+    assert states(html)["worker"] == "bad"
+    assert states(html)["beat"] == "bad"
+    assert "5 minutes ago" in html
+    assert "make run" in html
+
+
+def test_it_is_red_when_no_heartbeat_was_ever_recorded(admin_client, pbx, file_broker):
+    html = text(admin_client.get(URL))
+    assert states(html)["beat"] == "bad"
+    assert "No heartbeat has ever been recorded." in html
+
+
+@override_settings(REDIS_URL=CLOSED_PORT_REDIS)
+def test_it_still_loads_and_says_the_broker_is_down_when_redis_is(admin_client, pbx):
+    response = admin_client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert states(html)["broker"] == "bad"
+    assert states(html)["worker"] == "bad"
+    assert "Redis does not answer" in html
+    assert "Cannot ask the worker: the broker is down." in html
+
+
+def test_it_says_the_file_broker_folder_is_not_writable(admin_client, pbx, file_broker, settings):
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(file_broker / "gone")}
+    html = text(admin_client.get(URL))
+    assert states(html)["broker"] == "bad"
+    assert "is not writable" in html
+
+
+def test_it_says_the_database_answers(db):
+    check = health.database_check()
+    assert check.ok is True
+
+
+def test_it_says_when_no_pbx_is_set_up(admin_client, db):
+    html = text(admin_client.get(URL))
+    assert "No Kerio Operator connection is enabled" in html
+    assert 'data-all-ok="false"' in html
+
+
+@pytest.mark.redis
+def test_it_pings_redis_and_the_worker_when_redis_is_set(pbx):
+    import os
+
+    with override_settings(REDIS_URL=os.environ["REDIS_URL"]):
+        broker = health.broker_check()
+        worker = health.worker_check(timezone.now(), broker)
+    assert broker.ok is True
+    # No worker runs during the tests: nobody answers the ping, within about a second.
+    assert worker.ok is False
+    assert "No worker answered" in worker.reason

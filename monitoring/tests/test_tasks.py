@@ -1,0 +1,87 @@
+"""The Celery tasks only pick what to do and delegate; failures never escape."""
+
+import pytest
+from django.utils import timezone
+
+from monitoring import tasks
+from monitoring.models import Call, Heartbeat, LiveSnapshot, SyncRun
+from monitoring.tests.test_sync import connect, quick_retries  # noqa: F401
+from providers.models import PbxConnection
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sync_pbx_syncs_and_records_the_trigger(kerio_simulator):
+    pbx = connect(kerio_simulator)
+
+    tasks.sync_pbx.apply(args=[pbx.pk], kwargs={"trigger": "button"}).get()
+
+    assert Call.objects.count() == 200
+    assert SyncRun.objects.get().trigger == SyncRun.Trigger.BUTTON
+
+
+def test_sync_pbx_swallows_a_failure_which_stays_visible_in_the_run(kerio_simulator):
+    pbx = connect(kerio_simulator)
+    kerio_simulator.faults.fail_method("CallHistory.get", 4, "http500")
+
+    result = tasks.sync_pbx.apply(args=[pbx.pk])
+
+    assert result.successful()
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
+
+
+def test_sync_pbx_skips_when_a_run_holds_the_lock_or_the_pbx_is_gone(kerio_simulator):
+    pbx = connect(kerio_simulator)
+    PbxConnection.objects.filter(pk=pbx.pk).update(
+        sync_lock_until=timezone.now() + timezone.timedelta(minutes=1)
+    )
+
+    assert tasks.sync_pbx.apply(args=[pbx.pk]).successful()
+    assert tasks.sync_pbx.apply(args=[pbx.pk + 100]).successful()
+    assert not SyncRun.objects.exists()
+
+
+def test_sync_all_fans_out_to_enabled_idle_pbxes(monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.sync_pbx, "delay", lambda pk, **kw: queued.append(pk))
+    idle = PbxConnection.objects.create(name="A", host="10.0.0.1", username="u", password="p")
+    PbxConnection.objects.create(
+        name="B", host="10.0.0.2", username="u", password="p", enabled=False
+    )
+    PbxConnection.objects.create(
+        name="C", host="10.0.0.3", username="u", password="p",
+        sync_lock_until=timezone.now() + timezone.timedelta(minutes=1),
+    )  # fmt: skip
+
+    tasks.sync_all.apply().get()
+
+    assert queued == [idle.pk]
+
+
+def test_poll_live_calls_covers_every_enabled_pbx(make_kerio_simulator):
+    up, down = make_kerio_simulator(), make_kerio_simulator()
+    up.start_call("+998901234567", "101")
+    connect(up, name="Up")
+    connect(down, name="Down")
+    connect(up, name="Off", enabled=False)
+    down.stop()
+
+    tasks.poll_live_calls.apply().get()
+
+    snapshots = {s.pbx.name: s for s in LiveSnapshot.objects.select_related("pbx")}
+    assert set(snapshots) == {"Up", "Down"}
+    assert snapshots["Up"].calls.count() == 1 and not snapshots["Up"].is_stale
+    assert snapshots["Down"].is_stale
+
+
+def test_heartbeat_stamps_the_worker():
+    before = timezone.now()
+    tasks.heartbeat.apply().get()
+    tasks.heartbeat.apply().get()
+    assert Heartbeat.objects.get(name="worker").seen_at >= before
+
+
+def test_the_tasks_are_bounded_and_acknowledged_late():
+    for task in (tasks.sync_pbx, tasks.sync_all, tasks.poll_live_calls, tasks.heartbeat):
+        assert task.acks_late is True
+        assert 0 < task.soft_time_limit < task.time_limit

@@ -1,0 +1,66 @@
+"""The "Sync now" button and the list of a PBX's last sync runs (linked from Settings → Kerio)."""
+
+import logging
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from kombu.exceptions import OperationalError
+
+from monitoring import tasks
+from monitoring.models import SyncRun
+from monitoring.sync import sync_is_running
+from providers.models import PbxConnection
+
+logger = logging.getLogger(__name__)
+
+RUNS_SHOWN = 50
+
+
+@require_POST
+def sync_now(request, pbx_id):
+    """Queue a sync of one PBX for the worker; say so, or say why not, in plain words."""
+    pbx = get_object_or_404(PbxConnection, pk=pbx_id)
+    if sync_is_running(pbx):
+        messages.warning(
+            request,
+            _("A sync of “%(name)s” is already running; its result will appear below.")
+            % {"name": pbx.name},
+        )
+    else:
+        try:
+            tasks.sync_pbx.delay(pbx.id, trigger=SyncRun.Trigger.BUTTON.value)
+        except (OperationalError, OSError) as exc:
+            logger.warning("Could not queue a sync of %s: %s", pbx, exc)
+            messages.error(
+                request,
+                _(
+                    "The sync of “%(name)s” could not be queued: the background worker's queue "
+                    "is unavailable. Check the Health page."
+                )
+                % {"name": pbx.name},
+            )
+        else:
+            messages.success(
+                request,
+                _("A sync of “%(name)s” was queued; refresh this page in a moment to see it.")
+                % {"name": pbx.name},
+            )
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("sync_run_list", pbx_id=pbx.pk)
+
+
+def sync_run_list(request, pbx_id):
+    pbx = get_object_or_404(PbxConnection, pk=pbx_id)
+    runs = list(pbx.sync_runs.all()[:RUNS_SHOWN])
+    return render(
+        request,
+        "monitoring/sync_run_list.html",
+        {"pbx": pbx, "runs": runs, "running": sync_is_running(pbx), "shown": RUNS_SHOWN},
+    )
