@@ -11,7 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 
 current_user: ContextVar = ContextVar("audit_current_user", default=None)
 
-SECRET = "changed"
+SECRET_CHANGED = "changed"  # noqa: S105 - a marker, not a password
 # Fields that change on their own and say nothing about who changed what.
 _IGNORED_FIELDS = {"last_login", "created_at", "updated_at", "date_joined"}
 
@@ -87,7 +87,7 @@ def _after_save(sender, instance, created, raw=False, **kwargs):
             continue
         if created and new in (None, ""):
             continue
-        changes[name] = SECRET if name in secrets else [old, new]
+        changes[name] = SECRET_CHANGED if name in secrets else [old, new]
     if changes or created:
         record("create" if created else "update", obj=instance, changes=changes)
 
@@ -102,7 +102,8 @@ def _groups_changed(sender, instance, action, pk_set, **kwargs):
     from django.contrib.auth.models import Group
 
     names = sorted(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True))
-    key = {"post_add": "groups added", "post_remove": "groups removed"}.get(action, "groups cleared")
+    keys = {"post_add": "groups added", "post_remove": "groups removed"}
+    key = keys.get(action, "groups cleared")
     record("update", obj=instance, changes={key: names})
 
 

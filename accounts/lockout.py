@@ -8,13 +8,9 @@ from django.utils.translation import gettext as _
 
 def locked_out(request, credentials=None, *args, **kwargs):
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = AuthenticationForm(request)
-    form.add_error(
-        None,
-        _(
-            "Too many failed attempts to sign in. Wait %(minutes)d minutes and try again, "
-            "or ask an administrator to unlock your account."
-        )
-        % {"minutes": minutes},
-    )
-    return render(request, "registration/login.html", {"form": form}, status=429)
+    message = _(
+        "Too many failed attempts to sign in. Wait %(minutes)d minutes and try again, "
+        "or ask an administrator to unlock your account."
+    ) % {"minutes": minutes}
+    context = {"form": AuthenticationForm(request), "lockout_message": message}
+    return render(request, "registration/login.html", context, status=429)

@@ -35,9 +35,7 @@ def role_of(user) -> Role:
     if cached is not None:
         return cached
     names = set(user.groups.values_list("name", flat=True))
-    role = max(
-        (role for role, name in GROUP_NAMES.items() if name in names), default=Role.NONE
-    )
+    role = max((role for role, name in GROUP_NAMES.items() if name in names), default=Role.NONE)
     user._role_cache = role
     return role
 

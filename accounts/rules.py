@@ -12,9 +12,17 @@ RULES: dict[str, Role] = {
     "password_change_done": Role.NONE,
     # Operators see their own calls
     "dashboard": Role.OPERATOR,
+    "live_calls": Role.OPERATOR,
     "call_list": Role.OPERATOR,
+    "call_detail": Role.OPERATOR,
+    "call_export_csv": Role.OPERATOR,
+    "call_export_xlsx": Role.OPERATOR,
+    "call_recording": Role.OPERATOR,
+    "call_recording_audio": Role.OPERATOR,
+    "number_history": Role.OPERATOR,
     # Supervisors
     "health": Role.SUPERVISOR,
+    "sync_run_list": Role.SUPERVISOR,
     # Administrators: settings (users and the audit log live in Django's admin)
     "settings": Role.ADMINISTRATOR,
 }

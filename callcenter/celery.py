@@ -1,4 +1,4 @@
-"""The Celery application: settings come from Django's (the CELERY_ prefix), tasks are autodiscovered."""
+"""The Celery app: settings come from Django's (the CELERY_ prefix); tasks are autodiscovered."""
 
 import os
 

@@ -137,6 +137,9 @@ class LiveCall(models.Model):
     class Meta:
         ordering = ["started_at", "id"]
 
+    def __str__(self):
+        return f"{self.from_number} → {self.to_number} ({self.state})"
+
 
 class SyncRun(models.Model):
     """One run of the call-history sync for one PBX: its outcome and counts."""

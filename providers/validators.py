@@ -26,7 +26,10 @@ def validate_host(value: str) -> None:
     ):
         return
     raise ValidationError(
-        _("Enter a host name (such as pbx.example.uz) or an IP address, without http:// or a port."),
+        _(
+            "Enter a host name (such as pbx.example.uz) or an IP address, "
+            "without http:// or a port."
+        ),
         code="invalid_host",
     )
 

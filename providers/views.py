@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import audit
 from providers.forms import PbxConnectionForm, SipTrunkForm
 from providers.kerio import CheckResult, check_connection
 from providers.models import PbxConnection, SipTrunk
@@ -128,6 +129,12 @@ def pbx_check(request, pk=None):
     if form is None or form.is_valid():
         # A valid form has already put its values (and any new password) on `pbx`.
         result = check_connection(pbx.connection_settings())
+        audit.record(
+            "check",
+            obj=pbx if pbx.pk else None,
+            object_type="providers.PbxConnection",
+            message=_check_summary(result),
+        )
         if pbx.pk is not None and (form is None or not form.has_changed()):
             _record_check(pbx, result)
     context = {
@@ -144,12 +151,15 @@ def pbx_check(request, pk=None):
     return render(request, "providers/pbx_form.html", context)
 
 
-def _record_check(pbx: PbxConnection, result: CheckResult) -> None:
+def _check_summary(result: CheckResult) -> str:
     if result.ok:
-        message = _("Connected: %(server)s") % {"server": result.server_info or "-"}
-    else:
-        step = result.failed_step
-        message = f"{step.label}: {step.detail}" if step else _("The check failed.")
+        return str(_("Connected: %(server)s") % {"server": result.server_info or "-"})
+    step = result.failed_step
+    return f"{step.label}: {step.detail}" if step else str(_("The check failed."))
+
+
+def _record_check(pbx: PbxConnection, result: CheckResult) -> None:
+    message = _check_summary(result)
     pbx.last_check_at = timezone.now()
     pbx.last_check_ok = result.ok
     pbx.last_check_message = str(message)

@@ -28,9 +28,7 @@ def _example_url(name, pattern):
 
 
 PAGES = sorted(
-    (name, _example_url(name, pattern))
-    for name, pattern in _named_patterns()
-    if name not in PUBLIC
+    (name, _example_url(name, pattern)) for name, pattern in _named_patterns() if name not in PUBLIC
 )
 
 

@@ -52,7 +52,9 @@ def test_it_refuses_to_start_without_the_field_encryption_key(tmp_path):
 
 
 def test_it_passes_the_deploy_checks_in_production(tmp_path):
-    result = _run(["check", "--deploy", "--fail-level", "WARNING"], VAR_DIR=str(tmp_path), **PRODUCTION)
+    result = _run(
+        ["check", "--deploy", "--fail-level", "WARNING"], VAR_DIR=str(tmp_path), **PRODUCTION
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

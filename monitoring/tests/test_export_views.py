@@ -91,13 +91,20 @@ def test_the_csv_row_has_every_column_in_local_time(admin_client, pbx):
     ]
 
 
-def test_the_exports_neutralise_formulas(admin_client, pbx):
-    make_call(pbx, from_name="=HYPERLINK(1)", to_name="@SUM(A1)", from_number="+998901234567")
+def test_the_exports_neutralise_formulas_but_not_phone_numbers(admin_client, pbx):
+    make_call(
+        pbx,
+        from_name="=HYPERLINK(1)",
+        to_name="@SUM(A1)",
+        from_number="+998901234567",
+        to_number="-1+cmd",
+    )
     csv_row = csv_rows(admin_client.get(reverse("call_export_csv"), day_query()))[1]
     xlsx_row = xlsx_rows(admin_client.get(reverse("call_export_xlsx"), day_query()))[1]
     for row in (csv_row, xlsx_row):
-        assert row[2] == "'+998901234567"
+        assert row[2] == "+998901234567"
         assert row[3] == "'=HYPERLINK(1)"
+        assert row[4] == "'-1+cmd"
         assert row[5] == "'@SUM(A1)"
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError
 
+from accounts import audit
 from monitoring import tasks
 from monitoring.models import SyncRun
 from monitoring.sync import sync_is_running
@@ -24,6 +25,7 @@ def sync_now(request, pbx_id):
     """Queue a sync of one PBX for the worker; say so, or say why not, in plain words."""
     pbx = get_object_or_404(PbxConnection, pk=pbx_id)
     if sync_is_running(pbx):
+        outcome = "already running"
         messages.warning(
             request,
             _("A sync of “%(name)s” is already running; its result will appear below.")
@@ -34,6 +36,7 @@ def sync_now(request, pbx_id):
             tasks.sync_pbx.delay(pbx.id, trigger=SyncRun.Trigger.BUTTON.value)
         except (OperationalError, OSError) as exc:
             logger.warning("Could not queue a sync of %s: %s", pbx, exc)
+            outcome = "could not be queued"
             messages.error(
                 request,
                 _(
@@ -43,11 +46,13 @@ def sync_now(request, pbx_id):
                 % {"name": pbx.name},
             )
         else:
+            outcome = "queued"
             messages.success(
                 request,
                 _("A sync of “%(name)s” was queued; refresh this page in a moment to see it.")
                 % {"name": pbx.name},
             )
+    audit.record("sync_now", obj=pbx, message=outcome)
     next_url = request.POST.get("next", "")
     if next_url and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

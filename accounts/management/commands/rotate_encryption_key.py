@@ -1,7 +1,7 @@
 from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from encrypted_model_fields.fields import decrypt_str, encrypt_str
+from encrypted_model_fields.fields import decrypt_str
 
 from providers.models import PbxConnection, SipTrunk
 

@@ -1,0 +1,222 @@
+"""Sync throughput and memory: the real sync against a physical-limit baseline.
+
+The simulator runs in its own process (bench/simulator.py, the kerio_simulator command) with
+--records history records. Each measurement runs in a fresh child process, on an empty database:
+
+- sync: ``monitoring.sync.sync_pbx(pbx, full=True)`` with the project's settings;
+- baseline: the same pages fetched with plain ``requests`` (same login, same page size) and the raw
+  records COPYed into an unindexed table, nothing else.
+
+Reported: records/s of both, their ratio, and each child's peak RSS (its own VmHWM, cross-checked
+with getrusage(RUSAGE_CHILDREN)). Goals: sync time <= 2x baseline; sync peak RSS <= 250 MB and, at
+the largest size, <= 1.2x the figure at the smallest.
+
+Usage: python bench/sync_throughput.py [--records 200000 1000000] [--repeat 2] [--db bench_sync]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common
+
+GOAL_RATIO = 2.0
+GOAL_RSS_MB = 250
+GOAL_RSS_GROWTH = 1.2
+
+
+# -- children ---------------------------------------------------------------------------------
+
+
+def child_sync(args) -> dict:
+    import django
+
+    django.setup()
+    from monitoring.sync import sync_pbx
+    from providers.models import PbxConnection
+
+    fields = json.loads(args.pbx)
+    pbx, _ = PbxConnection.objects.update_or_create(name="Bench sync PBX", defaults=fields)
+    rss_before = common.own_peak_rss_mb()
+    started = time.perf_counter()
+    run = sync_pbx(pbx, trigger="command", full=True)
+    elapsed = time.perf_counter() - started
+    from monitoring.models import Call
+
+    return {
+        "seconds": elapsed,
+        "pages": run.pages,
+        "fetched": run.fetched,
+        "created": run.created,
+        "stored": Call.objects.count(),
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": common.own_peak_rss_mb(),
+    }
+
+
+def child_baseline(args) -> dict:
+    import psycopg
+    import requests
+
+    fields = json.loads(args.pbx)
+    url = f"http://{fields['host']}:{fields['port']}/admin/api/jsonrpc/"
+    rss_before = common.own_peak_rss_mb()
+    started = time.perf_counter()
+    session = requests.Session()
+    login = {
+        "jsonrpc": "2.0", "id": 1, "method": "Session.login",
+        "params": {"userName": fields["username"], "password": fields["password"],
+                   "application": {"name": "bench", "vendor": "bench", "version": "1"}},
+    }  # fmt: skip
+    token = session.post(url, json=login, timeout=60).json()["result"]["token"]
+    headers = {"X-Token": token}
+    fetched = pages = 0
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_raw_history")
+        conn.execute("CREATE TABLE bench_raw_history (raw jsonb)")
+        start, request_id = 0, 1
+        while True:
+            request_id += 1
+            query = {
+                "orderBy": [{"columnName": "TIMESTAMP", "direction": "Desc"}],
+                "start": start, "limit": args.page_size, "combining": "And", "conditions": [],
+            }  # fmt: skip
+            body = {"jsonrpc": "2.0", "id": request_id, "method": "CallHistory.get",
+                    "params": {"query": query}}  # fmt: skip
+            records = session.post(url, json=body, headers=headers, timeout=60).json()["result"][
+                "callHistory"
+            ]
+            pages += 1
+            if not records:
+                break
+            with conn.transaction(), conn.cursor() as cursor:
+                with cursor.copy("COPY bench_raw_history (raw) FROM STDIN") as copy:
+                    for record in records:
+                        copy.write_row((json.dumps(record),))
+            fetched += len(records)
+            start += len(records)
+        stored = conn.execute("SELECT count(*) FROM bench_raw_history").fetchone()[0]
+    elapsed = time.perf_counter() - started
+    return {
+        "seconds": elapsed,
+        "pages": pages,
+        "fetched": fetched,
+        "stored": stored,
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": common.own_peak_rss_mb(),
+    }
+
+
+def run_child(kind: str, db: str, pbx_fields: dict, page_size: int) -> dict:
+    cmd = [
+        common.PYTHON, __file__, "--child", kind, "--db", db,
+        "--pbx", json.dumps(pbx_fields), "--page-size", str(page_size),
+    ]  # fmt: skip
+    env = {**os.environ, "DATABASE_URL": common.database_url(db), "DEBUG": "true"}
+    env["SYNC_PAGE_SIZE"] = str(page_size)
+    result = subprocess.run(cmd, cwd=common.ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        raise RuntimeError(f"the {kind} child failed ({result.returncode})")
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    data["children_max_rss_mb"] = common.child_peak_rss_mb()
+    return data
+
+
+# -- the parent -------------------------------------------------------------------------------
+
+
+def measure(size: int, repeat: int, db: str, page_size: int, days: int) -> dict:
+    print(f"\n== {size:,} history records (simulator page cap {page_size}) ==", flush=True)
+    started = time.perf_counter()
+    runs = {"sync": [], "baseline": []}
+    with common.SimulatorProcess(size, days=days, page_cap=page_size) as sim:
+        print(f"simulator ready in {time.perf_counter() - started:.0f} s", flush=True)
+        for attempt in range(repeat):
+            for kind in ("baseline", "sync"):
+                common.recreate_database(db)
+                data = run_child(kind, db, sim.pbx_fields(), page_size)
+                data["records_per_second"] = data["fetched"] / data["seconds"]
+                runs[kind].append(data)
+                print(
+                    f"  {kind:8} #{attempt + 1}: {data['seconds']:7.1f} s "
+                    f"{data['records_per_second']:8.0f} rec/s  stored {data['stored']:,}  "
+                    f"peak RSS {data['peak_rss_mb']:.0f} MB",
+                    flush=True,
+                )
+    sync_s = common.median(r["seconds"] for r in runs["sync"])
+    base_s = common.median(r["seconds"] for r in runs["baseline"])
+    ratios = [s["seconds"] / b["seconds"] for s, b in zip(runs["sync"], runs["baseline"],
+                                                          strict=True)]  # fmt: skip
+    return {
+        "records": size,
+        "page_size": page_size,
+        "runs": runs,
+        "sync_seconds": sync_s,
+        "baseline_seconds": base_s,
+        "sync_records_per_second": size / sync_s,
+        "baseline_records_per_second": size / base_s,
+        "ratio": common.median(ratios),
+        "sync_peak_rss_mb": max(r["peak_rss_mb"] for r in runs["sync"]),
+        "baseline_peak_rss_mb": max(r["peak_rss_mb"] for r in runs["baseline"]),
+        "stored_ok": all(r["stored"] == r["created"] for r in runs["sync"]),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[200_000])
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--db", default="bench_sync")
+    parser.add_argument("--page-size", type=int, default=500)
+    parser.add_argument("--days", type=int, default=0, help="history span (default: ~7,000/day)")
+    parser.add_argument("--child", choices=["sync", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--pbx", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    common.use_database(args.db)
+
+    if args.child:
+        result = (child_sync if args.child == "sync" else child_baseline)(args)
+        print(json.dumps(result))
+        return
+
+    results = []
+    for size in args.records:
+        days = args.days or max(30, size // 7000)
+        results.append(measure(size, args.repeat, args.db, args.page_size, days))
+
+    smallest = min(results, key=lambda r: r["records"])
+    rows = []
+    for r in results:
+        growth = r["sync_peak_rss_mb"] / smallest["sync_peak_rss_mb"]
+        r["rss_growth_vs_smallest"] = growth
+        r["goals"] = {
+            "time_ratio_le_2": r["ratio"] <= GOAL_RATIO,
+            "peak_rss_le_250mb": r["sync_peak_rss_mb"] <= GOAL_RSS_MB,
+            "rss_growth_le_1_2": growth <= GOAL_RSS_GROWTH if r is not smallest else None,
+        }
+        rows.append([
+            r["records"], r["sync_records_per_second"], r["baseline_records_per_second"],
+            r["ratio"], r["sync_peak_rss_mb"], r["baseline_peak_rss_mb"], growth,
+            common.verdict(r["goals"]["time_ratio_le_2"]),
+            common.verdict(r["goals"]["peak_rss_le_250mb"]),
+            common.verdict(r["goals"]["rss_growth_le_1_2"]),
+        ])  # fmt: skip
+    print()
+    common.print_table(
+        ["records", "sync rec/s", "base rec/s", "time ratio", "sync RSS MB", "base RSS MB",
+         "RSS growth", "ratio<=2", "RSS<=250", "growth<=1.2"],
+        rows,
+    )  # fmt: skip
+    path = common.write_result("sync_throughput", {"results": results})
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
