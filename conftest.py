@@ -6,7 +6,7 @@ import shutil
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["providers.kerio.simulator.fixtures"]
+pytest_plugins = ["providers.kerio.simulator.fixtures", "browser_fixtures"]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -163,3 +163,11 @@ def test_it_answers_in_few_queries(admin_client, pbx, django_assert_max_num_quer
     with django_assert_max_num_queries(5):
         html = admin_client.get(URL).content.decode()
     assert len(rows(html)) == 5
+
+
+def test_it_shows_a_connected_call_as_talking(admin_client, pbx):
+    snap = snapshot(pbx)
+    LiveCall.objects.create(snapshot=snap, from_number="901", to_number="101", state="connected")
+    ((state, cells),) = rows(admin_client.get(URL).content.decode())
+    assert state == "talking"
+    assert "Talking" in cells
