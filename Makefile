@@ -51,5 +51,9 @@ messages: $(VENV)/.run-deps
 	$(MANAGE) makemessages --locale uz --locale ru --locale en --ignore ".venv/*" --no-obsolete
 	$(MANAGE) compilemessages --ignore ".venv/*"
 
+## screenshots: PNGs of the main pages with demo data, into docs/screenshots/ (needs chromium)
+screenshots: $(VENV)/.dev-deps
+	$(PY) scripts/screenshots.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -10,6 +10,8 @@ Registered as a pytest plugin from the root conftest. Tests that use them carry
 import os
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 CHROMIUM = "/usr/bin/chromium"
@@ -70,3 +72,25 @@ def logged_in_page(page, log_in, admin_user):
     """A page signed in as the administrator, on the dashboard."""
     log_in(ADMIN_USERNAME, ADMIN_PASSWORD)
     return page
+
+
+def signed_in_cookie(user, url: str) -> dict:
+    """The session cookie of `user`, signed in without going through the login form."""
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": url}
+
+
+@pytest.fixture
+def admin_page_en(browser, live_server, admin_user):
+    """A signed-in administrator's tab in English that accepts downloads."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    context = browser.new_context(
+        accept_downloads=True, locale="en-US", viewport={"width": 1400, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    context.add_cookies([signed_in_cookie(admin_user, live_server.url)])
+    tab = context.new_page()
+    yield tab
+    context.close()

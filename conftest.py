@@ -6,7 +6,11 @@ import shutil
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["providers.kerio.simulator.fixtures", "browser_fixtures"]
+pytest_plugins = [
+    "providers.kerio.simulator.fixtures",
+    "browser_fixtures",
+    "accounts.testing",
+]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

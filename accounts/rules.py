@@ -23,8 +23,18 @@ RULES: dict[str, Role] = {
     # Supervisors
     "health": Role.SUPERVISOR,
     "sync_run_list": Role.SUPERVISOR,
-    # Administrators: settings (users and the audit log live in Django's admin)
+    # Administrators: settings (users and the audit log live in Django's admin) and Sync now
     "settings": Role.ADMINISTRATOR,
+    "sip_trunk_list": Role.ADMINISTRATOR,
+    "sip_trunk_create": Role.ADMINISTRATOR,
+    "sip_trunk_edit": Role.ADMINISTRATOR,
+    "sip_trunk_delete": Role.ADMINISTRATOR,
+    "pbx_list": Role.ADMINISTRATOR,
+    "pbx_create": Role.ADMINISTRATOR,
+    "pbx_check_new": Role.ADMINISTRATOR,
+    "pbx_edit": Role.ADMINISTRATOR,
+    "pbx_check": Role.ADMINISTRATOR,
+    "sync_now": Role.ADMINISTRATOR,
 }
 
 

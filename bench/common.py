@@ -260,3 +260,20 @@ def clone_database(source: str, target: str) -> None:
     database_url(target)
     _psql_admin(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
     _psql_admin(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+
+
+def admin_client():
+    """A Django test Client signed in as a (new or existing) administrator."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    if "testserver" not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    user_model = get_user_model()
+    admin = user_model.objects.filter(username="bench-admin").first()
+    if admin is None:
+        admin = user_model.objects.create_superuser("bench-admin", "bench@example.com", None)
+    client = Client()
+    client.force_login(admin)
+    return client

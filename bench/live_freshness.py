@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 
 def main():
@@ -39,9 +39,7 @@ def main():
 
     django.setup()
     from django.conf import settings
-    from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
     from django.urls import reverse
 
     from monitoring.live import poll_live_calls
@@ -49,9 +47,7 @@ def main():
     from providers.models import PbxConnection
 
     interval = settings.LIVE_POLL_SECONDS
-    admin = get_user_model().objects.create_superuser("bench-admin", "bench@example.com", None)
-    client = Client()
-    client.force_login(admin)
+    client = common.admin_client()
     url = reverse("live_calls")
 
     config = SimulatorConfig(tls=False, history_size=0, password=common.SIM_PASSWORD)
@@ -89,7 +85,10 @@ def main():
             seen = None
             while time.monotonic() - started < args.timeout:
                 before = time.monotonic()
-                html = client.get(url).content.decode()
+                response = client.get(url)
+                if response.status_code != 200:
+                    sys.exit(f"GET {url} answered {response.status_code}")
+                html = response.content.decode()
                 get_seconds.append(time.monotonic() - before)
                 if number in html:
                     seen = time.monotonic() - started

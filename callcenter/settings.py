@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "callcenter.context_processors.product",
+                "accounts.context_processors.pages_allowed",
                 "monitoring.context_processors.sync_health",
             ],
         },
@@ -313,4 +314,11 @@ LOGGING = {
         ),
     },
     "root": {"handlers": ["console", *(["file"] if LOG_FILE else [])], "level": LOG_LEVEL},
+    # Live calls are polled every few seconds: Celery's per-task lines would drown the log.
+    "loggers": {
+        name: {"level": env.str("CELERY_LOG_LEVEL", default="WARNING")}
+        for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+    },
 }
+# The worker logs through the settings above, into the same console and file as the web server.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

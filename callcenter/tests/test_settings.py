@@ -14,7 +14,15 @@ def _run(args, **env):
     full_env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+        if key
+        not in {
+            "SECRET_KEY",
+            "FIELD_ENCRYPTION_KEY",
+            "DEBUG",
+            "DJANGO_SETTINGS_MODULE",
+            # Set by the browser tests' fixtures; never in a deployment.
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     full_env.update(env)
     return subprocess.run(

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from monitoring.models import CallStatus, Direction
@@ -16,42 +15,11 @@ from monitoring.tests.test_filters import make_call, make_pbx
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
-
 
 @pytest.fixture
-def page(live_server, admin_user):
-    """A signed-in administrator's browser tab, in English."""
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(
-            accept_downloads=True, locale="en-US", viewport={"width": 1400, "height": 900}
-        )
-        context.add_cookies([signed_in_cookie(admin_user, live_server.url)])
-        tab = context.new_page()
-        yield tab
-        browser.close()
-
-
-def signed_in_cookie(user, url: str) -> dict:
-    """The session cookie of `user`, signed in without going through the login form."""
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": url}
+def page(admin_page_en):
+    """These tests read English labels and download files."""
+    return admin_page_en
 
 
 def screenshot(tab, name: str) -> None:
