@@ -55,5 +55,10 @@ messages: $(VENV)/.run-deps
 screenshots: $(VENV)/.dev-deps
 	$(PY) scripts/screenshots.py
 
+## bench: sync, incremental sync, live and page benchmarks on PostgreSQL (docs/BENCHMARKS.md);
+## BENCH_ARGS=--big adds the 1,000,000-record sync. PostgreSQL: BENCH_PG (default 127.0.0.1:5432).
+bench: $(VENV)/.dev-deps
+	$(PY) bench/run_all.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

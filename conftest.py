@@ -32,6 +32,25 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+PRODUCT_DEFAULT_LANGUAGE = "uz"
+
+
+@pytest.fixture(autouse=True)
+def english_unless_testing_languages(request):
+    """Tests read English (the test run sets LANGUAGE_CODE=en, so the commands they start do too).
+    Tests of the product's default language, Uzbek, say so with `@pytest.mark.default_language`;
+    browser tests ask for their language like a browser does."""
+    from django.test import override_settings
+    from django.utils import translation
+
+    if request.node.get_closest_marker("default_language"):
+        with override_settings(LANGUAGE_CODE=PRODUCT_DEFAULT_LANGUAGE):
+            yield
+        return
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("boss", password="Boss-pass-123")

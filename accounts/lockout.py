@@ -3,14 +3,17 @@
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 
 def locked_out(request, credentials=None, *args, **kwargs):
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    message = _(
+    message = ngettext(
+        "Too many failed attempts to sign in. Wait %(minutes)d minute and try again, "
+        "or ask an administrator to unlock your account.",
         "Too many failed attempts to sign in. Wait %(minutes)d minutes and try again, "
-        "or ask an administrator to unlock your account."
+        "or ask an administrator to unlock your account.",
+        minutes,
     ) % {"minutes": minutes}
     context = {"form": AuthenticationForm(request), "lockout_message": message}
     return render(request, "registration/login.html", context, status=429)

@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmark scripts: the database, the simulator process, the machine, output.
+"""Shared helpers of the benchmark scripts: database, simulator process, machine, output.
 
 Every script works on its own PostgreSQL database (``--db``, created if missing), never on the
 ones the test suite uses. Results go to ``var/bench/<name>.json`` and a table on stdout.

@@ -100,7 +100,7 @@ def measure(stored: int, args) -> dict:
         print(f"first sync of the recent history: {first.fetched:,} records in {first_s:.1f} s")
 
         started = time.perf_counter()
-        idle = sync_pbx(pbx)
+        sync_pbx(pbx)
         idle_s = time.perf_counter() - started
         runs = []
         for attempt in range(args.repeat):
@@ -140,9 +140,13 @@ def main():
     parser.add_argument("--recent", type=int, default=21_000, help="simulator history size")
     parser.add_argument("--recent-days", type=int, default=3)
     parser.add_argument("--db", default="bench_incremental")
-    parser.add_argument("--source-db-prefix", default="bench_calls_",
-                        help="seeded databases, reused between runs (and by bench/pages.py)")
+    parser.add_argument(
+        "--source-db-prefix",
+        default="bench_calls_",
+        help="seeded databases, reused between runs (and by bench/pages.py)",
+    )
     parser.add_argument("--fresh", action="store_true", help="seed again even if reusable")
+    parser.add_argument("--out", default="incremental", help="name of the JSON result")
     args = parser.parse_args()  # fmt: skip
     common.use_database(args.db)
 
@@ -164,7 +168,7 @@ def main():
         ["stored", "window recs", "median s", "max s", "no-new s", "growth", "<2 s",
          "growth<=1.5"], rows,
     )  # fmt: skip
-    path = common.write_result("incremental", {"new_per_run": args.new, "results": results})
+    path = common.write_result(args.out, {"new_per_run": args.new, "results": results})
     print(f"\nwrote {path}")
 
 

@@ -31,6 +31,7 @@ def main():
     parser.add_argument("--trials", type=int, default=12)
     parser.add_argument("--db", default="bench_live")
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--out", default="live_freshness", help="name of the JSON result")
     args = parser.parse_args()
     common.use_database(args.db)
     common.recreate_database(args.db)
@@ -132,7 +133,7 @@ def main():
           result["max_seen_by_person_seconds"], result["median_poll_seconds"],
           result["median_fragment_get_seconds"]]],
     )  # fmt: skip
-    path = common.write_result("live_freshness", result)
+    path = common.write_result(args.out, result)
     print(f"\nwrote {path}")
 
 

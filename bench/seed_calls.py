@@ -94,8 +94,8 @@ def _rows(pbx_id: int, count: int, days: int, seed: int, key_prefix: str, now: d
         else:
             other = rnd.choice(extensions)
             src, src_name, dst, dst_name = ext, ext_names[ext], other, ext_names[other]
-        external = "" if direction == "internal" else national_number(src if direction ==
-                                                                      "inbound" else dst)  # fmt: skip
+        outside = src if direction == "inbound" else dst
+        external = "" if direction == "internal" else national_number(outside)
         raw = {"TIMESTAMP": int(started.timestamp()), "FROM_NUM": src, "FROM_NAME": src_name,
                "TO_NUM": dst, "TO_NAME": dst_name, "CALL_DURATION": talk + wait,
                "ANSWERED_DURATION": talk, "STATUS": st_codes[status]}  # fmt: skip
@@ -138,6 +138,8 @@ def seed(count: int, days: int = 730, seed_value: int = 7, pbx_name: str = "Benc
         with cursor.copy(f"COPY {table} ({COLUMNS}) FROM STDIN") as copy:
             for row in _rows(pbx.pk, count, days, seed_value, key_prefix, now):
                 copy.write_row(row)
+        # Check the deferred foreign key now: an index cannot be built over pending checks.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for _name, definition in dropped:
             cursor.execute(definition)
     with connection.cursor() as cursor:

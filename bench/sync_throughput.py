@@ -95,10 +95,13 @@ def child_baseline(args) -> dict:
             pages += 1
             if not records:
                 break
-            with conn.transaction(), conn.cursor() as cursor:
-                with cursor.copy("COPY bench_raw_history (raw) FROM STDIN") as copy:
-                    for record in records:
-                        copy.write_row((json.dumps(record),))
+            with (
+                conn.transaction(),
+                conn.cursor() as cursor,
+                cursor.copy("COPY bench_raw_history (raw) FROM STDIN") as copy,
+            ):
+                for record in records:
+                    copy.write_row((json.dumps(record),))
             fetched += len(records)
             start += len(records)
         stored = conn.execute("SELECT count(*) FROM bench_raw_history").fetchone()[0]
@@ -176,6 +179,7 @@ def main():
     parser.add_argument("--db", default="bench_sync")
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--days", type=int, default=0, help="history span (default: ~7,000/day)")
+    parser.add_argument("--out", default="sync_throughput", help="name of the JSON result")
     parser.add_argument("--child", choices=["sync", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--pbx", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -214,7 +218,7 @@ def main():
          "RSS growth", "ratio<=2", "RSS<=250", "growth<=1.2"],
         rows,
     )  # fmt: skip
-    path = common.write_result("sync_throughput", {"results": results})
+    path = common.write_result(args.out, {"results": results})
     print(f"\nwrote {path}")
 
 

@@ -268,6 +268,9 @@ SYNC_LONGEST_CALL_SECONDS = env.int("SYNC_LONGEST_CALL_SECONDS", default=4 * 60 
 # Slack for the difference between our clock and the PBX's.
 SYNC_CLOCK_SKEW_SECONDS = env.int("SYNC_CLOCK_SKEW_SECONDS", default=300)
 SYNC_TIME_LIMIT_SECONDS = env.int("SYNC_TIME_LIMIT_SECONDS", default=30 * 60)
+# After repeated failures the schedule waits longer and longer before trying a PBX again
+# (2, 4, 8… sync intervals), at most this long. "Sync now" does not wait.
+SYNC_BACKOFF_MAX_SECONDS = env.int("SYNC_BACKOFF_MAX_SECONDS", default=15 * 60)
 # Calls older than this many months may be deleted by `manage.py purge_calls`; 0 keeps them all.
 CALL_RETENTION_MONTHS = env.int("CALL_RETENTION_MONTHS", default=0)
 # Inbound calls answered within this many seconds count toward the service level.

@@ -96,9 +96,11 @@ class CallFilterForm(forms.Form):
         self.period_form = periods.PeriodForm(data, now=now)
 
     def is_valid(self):
-        # Both forms are validated so every error shows at once.
+        # Both forms are validated so every error shows at once. The period form is unbound when
+        # the query names no period (e.g. only ?page=2): that means today, which is valid.
         own = super().is_valid()
-        return self.period_form.is_valid() and own
+        period_ok = not self.period_form.is_bound or self.period_form.is_valid()
+        return period_ok and own
 
     def clean_sort(self):
         return self.cleaned_data.get("sort") or DEFAULT_SORT

@@ -120,7 +120,7 @@ def connection_check(pbx: PbxConnection, now: datetime) -> Check:
     label = _("Kerio Operator reachable, credentials valid")
     fix = _(
         "Check the address, user name and password in Settings → Kerio Operator, "
-        "then press “Check”."
+        "then press “Check connection”."
     )
     recent_success = pbx.last_sync_success_at and now - pbx.last_sync_success_at < sync_max_age()
     if pbx.last_check_ok is False and not (
@@ -154,7 +154,7 @@ def connection_check(pbx: PbxConnection, now: datetime) -> Check:
         label,
         None,
         _("Not checked yet."),
-        _("Press “Check” in Settings → Kerio Operator."),
+        _("Press “Check connection” in Settings → Kerio Operator."),
     )
 
 

@@ -8,12 +8,12 @@ import dataclasses
 import datetime as dt
 import logging
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from monitoring import optional_cache
 from monitoring.models import LiveCall, LiveSnapshot
-from monitoring.normalize import Directory, classify
+from monitoring.normalize import Directory, classify, storable
 from monitoring.numbers import normalize_number
 from monitoring.sync import DIRECTORY_CACHE_SECONDS, directory_cache_key
 from providers.kerio import ApiError, KerioClient, KerioError
@@ -39,8 +39,10 @@ def _party(value) -> tuple[str, str]:
         number, name = value.get("NUMBER"), value.get("NAME")
     else:
         number, name = value, None
-    number = "" if number is None or isinstance(number, dict | list) else str(number).strip()
-    name = "" if name is None or isinstance(name, dict | list) else str(name).strip()
+    number = "" if number is None or isinstance(number, dict | list) else str(number)
+    name = "" if name is None or isinstance(name, dict | list) else str(name)
+    # PostgreSQL stores no NUL character.
+    number, name = number.replace("\x00", "").strip(), name.replace("\x00", "").strip()
     return number[:100], name[:255]
 
 
@@ -74,14 +76,14 @@ def live_call(raw: dict, directory: Directory, now: dt.datetime) -> LiveCall:
         total_seconds=total,
         talk_seconds=talk,
         started_at=now - dt.timedelta(seconds=total),
-        raw=raw,
+        raw=storable(raw),
     )
 
 
 def _directory(client: KerioClient, pbx: PbxConnection) -> Directory:
     """The extension list the last sync cached; read from the PBX only when there is none."""
     key = directory_cache_key(pbx.pk)
-    entries = cache.get(key)
+    entries = optional_cache.get(key)
     if entries is None:
         try:
             entries = client.extensions()
@@ -89,7 +91,7 @@ def _directory(client: KerioClient, pbx: PbxConnection) -> Directory:
             logger.info("%s: extension list unavailable for live calls: %s", pbx, exc)
             entries = []
         else:
-            cache.set(key, entries, DIRECTORY_CACHE_SECONDS)
+            optional_cache.set(key, entries, DIRECTORY_CACHE_SECONDS)
     return Directory.build(entries, pbx.internal_number_pattern)
 
 

@@ -2,7 +2,8 @@
 
 Defensive by design: numeric strings become numbers, nulls and missing keys become empty values,
 unknown STATUS codes become "unknown" with the code kept, and the record itself is stored exactly
-as received. A record that cannot be understood (no usable TIMESTAMP, a field of the wrong type)
+as received (but for NUL characters, which no PostgreSQL column holds: see ``storable``). A record
+that cannot be understood (no usable TIMESTAMP, a field of the wrong type)
 raises ``Rejected`` with the reason, so the sync can keep it aside instead of losing it.
 """
 
@@ -78,6 +79,36 @@ class Directory:
             and not normalized.startswith("+")
             and self.pattern.search(normalized) is not None
         )
+
+
+def storable(value):
+    """``value`` (a decoded JSON document) with every U+0000 replaced by U+FFFD.
+
+    PostgreSQL can store no NUL character in a text or JSON column; one in a record would fail
+    the whole batch it is written in, and so every later run. The record is otherwise kept
+    exactly as received (its key is computed from the original).
+    """
+    return _without_nul(value) if _has_nul(value) else value
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
 
 
 def _as_int(value):
@@ -158,7 +189,7 @@ def _text(record: dict, name: str, max_length: int) -> str:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise Rejected(_("%(field)s is not text.") % {"field": name})
-    return str(value).strip()[:max_length]
+    return str(value).replace("\x00", "").strip()[:max_length]
 
 
 def _status(record: dict) -> tuple[str, int | None]:
@@ -222,7 +253,7 @@ def normalize_record(record, directory: Directory) -> dict:
         "total_seconds": total,
         "talk_seconds": talk,
         "wait_seconds": max(total - talk, 0),
-        "raw": record,
+        "raw": storable(record),
     }
 
 

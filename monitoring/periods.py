@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # The longest custom range: keeps every query over a period bounded.
 MAX_DAYS = 366
@@ -138,8 +139,10 @@ class PeriodForm(forms.Form):
     """
 
     period = forms.ChoiceField(label=_("Period"), choices=Preset.choices, required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput)
+    start = forms.DateField(
+        label=pgettext_lazy("date range", "From"), required=False, widget=DateInput
+    )
+    end = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, widget=DateInput)
 
     def __init__(self, data=None, *args, now=None, **kwargs):
         # Only our own parameters count: the page's other parameters (sort) do not bind the form.

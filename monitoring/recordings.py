@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from monitoring import optional_cache
 from monitoring.models import Call
 from monitoring.numbers import national_number
 from providers.kerio import KerioClient, KerioError
@@ -152,7 +152,7 @@ def _cache_key(call: Call) -> str:
 
 def find_recording(call: Call) -> Recording | None:
     """The call's recording (cached), or None; RecordingUnavailable when Kerio cannot be asked."""
-    cached = cache.get(_cache_key(call))
+    cached = optional_cache.get(_cache_key(call))
     if cached is not None:
         return cached or None
     if not call.pbx.enabled:
@@ -164,9 +164,9 @@ def find_recording(call: Call) -> Recording | None:
         logger.warning("Recording lookup for call %s failed: %s", call.pk, exc)
         raise RecordingUnavailable(exc.user_message) from exc
     if recording is None:
-        cache.set(_cache_key(call), "", CACHE_MISSING_SECONDS)
+        optional_cache.set(_cache_key(call), "", CACHE_MISSING_SECONDS)
     else:
-        cache.set(_cache_key(call), recording, CACHE_FOUND_SECONDS)
+        optional_cache.set(_cache_key(call), recording, CACHE_FOUND_SECONDS)
     return recording
 
 

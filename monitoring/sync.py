@@ -37,13 +37,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from monitoring import optional_cache
 from monitoring.models import Call, RejectedRecord, SyncRun
 from monitoring.normalize import (
     Directory,
@@ -53,6 +53,7 @@ from monitoring.normalize import (
     record_id,
     record_key,
     sort_second,
+    storable,
 )
 from providers.kerio import ApiError, KerioClient, KerioError, UnexpectedAnswer
 from providers.models import PbxConnection
@@ -169,6 +170,52 @@ class _Lock:
 def sync_is_running(pbx: PbxConnection) -> bool:
     """Whether a run holds this PBX's sync lock now."""
     return PbxConnection.objects.filter(pk=pbx.pk, sync_lock_until__gt=timezone.now()).exists()
+
+
+# Enough recent runs to reach the cap: the delay doubles per failure from one interval.
+_BACKOFF_RUNS = 12
+
+
+def consecutive_failures(pbx: PbxConnection) -> tuple[int, dt.datetime | None]:
+    """How many of the PBX's latest runs failed in a row, and when the latest of them started."""
+    runs = pbx.sync_runs.order_by("-started_at", "-id").values_list("outcome", "started_at")
+    failures, latest = 0, None
+    for outcome, started_at in runs[:_BACKOFF_RUNS]:
+        if outcome != SyncRun.Outcome.FAILED:
+            break
+        failures += 1
+        latest = latest or started_at
+    return failures, latest
+
+
+def backoff_delay(failures: int) -> dt.timedelta:
+    """How long the schedule leaves a failing PBX alone after its latest failed run.
+
+    One failure is retried at the next interval as usual; from the second on the wait doubles
+    (2, 4, 8… intervals), capped at SYNC_BACKOFF_MAX_SECONDS, so a PBX that is down is not
+    hammered and its log is not flooded.
+    """
+    if failures < 2:
+        return dt.timedelta(0)
+    interval = settings.SYNC_INTERVAL_SECONDS
+    doubled = interval * 2 ** min(failures - 1, _BACKOFF_RUNS)
+    seconds = min(doubled, settings.SYNC_BACKOFF_MAX_SECONDS)
+    return dt.timedelta(seconds=seconds)
+
+
+def backoff_until(pbx: PbxConnection) -> dt.datetime | None:
+    """Until when scheduled syncs skip this PBX after repeated failures; None if they need not.
+
+    Only the schedule backs off: "Sync now" and the command run at once.
+    """
+    failures, latest = consecutive_failures(pbx)
+    delay = backoff_delay(failures)
+    if not delay or latest is None:
+        return None
+    # Measured from the failed run's start, as the schedule's ticks are; a second's slack keeps
+    # a tick that comes a little early from being skipped.
+    until = latest + delay - dt.timedelta(seconds=1)
+    return until if until > timezone.now() else None
 
 
 # -- reading the history ----------------------------------------------------------------------
@@ -382,7 +429,7 @@ class _Writer:
             try:
                 fields = normalize_record(record, self.directory)
             except Rejected as exc:
-                rejected.append(RejectedRecord(run=run, raw=record, reason=exc.reason))
+                rejected.append(RejectedRecord(run=run, raw=storable(record), reason=exc.reason))
                 continue
             rows[record_key(record, occurrence)] = fields
         run.fetched += len(entries)
@@ -476,9 +523,9 @@ def _directory(client: KerioClient, pbx: PbxConnection) -> Directory:
         entries = client.extensions()
     except ApiError as exc:
         logger.warning("%s: extension list unavailable (%s); using the last one known", pbx, exc)
-        entries = cache.get(key) or []
+        entries = optional_cache.get(key) or []
     else:
-        cache.set(key, entries, DIRECTORY_CACHE_SECONDS)
+        optional_cache.set(key, entries, DIRECTORY_CACHE_SECONDS)
     return Directory.build(entries, pbx.internal_number_pattern)
 
 
@@ -511,7 +558,7 @@ def sync_pbx(
         return _run(pbx, lock, started, trigger, full, since, dry_run, progress)
     finally:
         if lock is not None:
-            lock.release()
+            _on_a_working_connection(lock.release)
 
 
 def _run(pbx, lock, started, trigger, full, since, dry_run, progress) -> SyncRun:
@@ -608,6 +655,24 @@ def _finish_failed(run: SyncRun, pbx: PbxConnection, message, dry_run: bool) -> 
     run.error = str(message)
     if dry_run:
         return
-    run.save()
-    PbxConnection.objects.filter(pk=pbx.pk).update(last_sync_error=run.error)
+
+    def record():
+        run.save()
+        PbxConnection.objects.filter(pk=pbx.pk).update(last_sync_error=run.error)
+
+    _on_a_working_connection(record)
     pbx.last_sync_error = run.error
+
+
+def _on_a_working_connection(write: Callable[[], None]) -> None:
+    """Run a bookkeeping write; if the database connection itself broke during the run (the
+    server restarted, or ended our session), once more on a new connection. Otherwise the failed
+    run would stay "running" and its lock held until its time limit, stopping every sync."""
+    try:
+        write()
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise  # a transaction of the caller's: not ours to abandon
+        logger.warning("The database connection broke during a sync; reconnecting to record it")
+        connection.close()
+        write()

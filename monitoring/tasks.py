@@ -41,10 +41,16 @@ def sync_pbx(pbx_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: bool = 
 
 @shared_task(name="monitoring.tasks.sync_all", acks_late=True, soft_time_limit=30, time_limit=60)
 def sync_all() -> None:
-    """Queue one sync per enabled PBX that is not syncing already."""
+    """Queue one sync per enabled PBX that is not syncing already nor backing off after
+    repeated failures (see monitoring.sync.backoff_delay)."""
     for pbx in PbxConnection.objects.filter(enabled=True):
-        if not sync.sync_is_running(pbx):
-            sync_pbx.delay(pbx.pk)
+        if sync.sync_is_running(pbx):
+            continue
+        until = sync.backoff_until(pbx)
+        if until is not None:
+            logger.info("%s: failing; the next scheduled sync waits until %s", pbx, until)
+            continue
+        sync_pbx.delay(pbx.pk)
 
 
 @shared_task(

@@ -28,6 +28,7 @@ def test_it_locks_out_after_repeated_failures(client, admin_user):
     assert _login(client, "Boss-pass-123").status_code == 429
 
 
+@pytest.mark.default_language
 def test_it_speaks_uzbek_when_locked_out(client, admin_user):
     for _ in range(3):
         response = _login(client, "wrong")

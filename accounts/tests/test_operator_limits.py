@@ -9,7 +9,7 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import OperatorProfile
@@ -18,13 +18,6 @@ from accounts.testing import make_user
 from monitoring.models import Call, LiveCall, LiveSnapshot
 from monitoring.tests.dashboard_data import make_call
 from providers.models import PbxConnection
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

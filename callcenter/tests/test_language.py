@@ -5,6 +5,8 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+pytestmark = pytest.mark.default_language
+
 
 @pytest.fixture
 def signed_in(client, admin_user):

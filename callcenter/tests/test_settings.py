@@ -67,6 +67,23 @@ def test_it_passes_the_deploy_checks_in_production(tmp_path):
     assert "no issues" in result.stdout
 
 
+def test_its_default_language_is_uzbek_and_its_time_zone_tashkent(tmp_path):
+    code = "from django.conf import settings; print(settings.LANGUAGE_CODE, settings.TIME_ZONE)"
+    full_env = {
+        key: value for key, value in os.environ.items() if key not in {"LANGUAGE_CODE", "TIME_ZONE"}
+    }
+    full_env.update(DEBUG="true", VAR_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.splitlines()[-1].split() == ["uz", "Asia/Tashkent"], result.stderr
+
+
 def test_it_generates_embedded_secrets_in_debug(tmp_path):
     result = _run(["check"], DEBUG="true", VAR_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr

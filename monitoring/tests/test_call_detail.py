@@ -14,12 +14,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture(autouse=True)
-def _english(settings):
-    """The pages' words are asserted in English, whatever the catalogues say."""
-    settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture(autouse=True)
 def _private_cache(settings):
     """Recording lookups are cached: every test starts with an empty cache of its own."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -17,12 +17,6 @@ def shown_ids(response) -> list[int]:
     return [int(pk) for pk in re.findall(r'<tr data-call="(\d+)">', response.content.decode())]
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """The pages' words are asserted in English, whatever the catalogues say."""
-    settings.LANGUAGE_CODE = "en"
-
-
 @pytest.fixture
 def pbx(db):
     return make_pbx()

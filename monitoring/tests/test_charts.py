@@ -3,19 +3,10 @@
 from datetime import date, datetime
 
 import pytest
-from django.utils import translation
 
 from monitoring.charts import BOTTOM, HEIGHT, activity_chart, nice_step
 from monitoring.kpis import Activity, Bucket
 from monitoring.tests.dashboard_data import TASHKENT
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages in English, whatever the Uzbek catalogue says."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 def hours(*counts):

@@ -7,20 +7,11 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from monitoring.periods import local_today
 from monitoring.tests.dashboard_data import DAY, expected, make_call, make_day
 from providers.models import PbxConnection
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages in English, whatever the Uzbek catalogue says."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
 
 URL = reverse("dashboard")
 

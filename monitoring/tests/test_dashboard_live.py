@@ -6,19 +6,10 @@ from datetime import timedelta
 import pytest
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from monitoring.models import LiveCall, LiveSnapshot
 from providers.models import PbxConnection
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages in English, whatever the Uzbek catalogue says."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
 
 URL = reverse("live_calls")
 

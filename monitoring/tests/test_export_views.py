@@ -28,12 +28,6 @@ HEADER = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """The pages' words are asserted in English, whatever the catalogues say."""
-    settings.LANGUAGE_CODE = "en"
-
-
 @pytest.fixture
 def pbx(db):
     return make_pbx()

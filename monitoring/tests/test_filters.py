@@ -58,12 +58,6 @@ def matching(params: dict) -> list[int]:
     return list(filter_calls(form.filters).values_list("pk", flat=True))
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """The pages' words are asserted in English, whatever the catalogues say."""
-    settings.LANGUAGE_CODE = "en"
-
-
 @pytest.fixture
 def pbx(db):
     return make_pbx()

@@ -4,21 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.test import override_settings
-from django.utils import translation
 
 from monitoring import kpis
 from monitoring.periods import days_period
 from monitoring.tests.dashboard_data import DAY, TASHKENT, expected, local, make_call, make_day
 from providers.models import PbxConnection
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages in English, whatever the Uzbek catalogue says."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
 
 DAY_ONE = date(2025, 3, 10)
 

@@ -9,12 +9,6 @@ from monitoring.models import CallStatus
 from monitoring.tests.test_filters import DAY, local, make_call, make_pbx
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """The pages' words are asserted in English, whatever the catalogues say."""
-    settings.LANGUAGE_CODE = "en"
-
-
 @pytest.fixture
 def pbx(db):
     return make_pbx()

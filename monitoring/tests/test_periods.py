@@ -4,18 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.test import override_settings
-from django.utils import translation
 
 from monitoring.periods import MAX_DAYS, PeriodForm, Preset, resolve_period
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    """The pages in English, whatever the Uzbek catalogue says."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
-
 
 # 10:00 in Tashkent on Wednesday 12 March 2025.
 NOW = datetime(2025, 3, 12, 5, 0, tzinfo=UTC)

@@ -13,12 +13,6 @@ from monitoring.models import SyncRun
 from monitoring.tests.test_filters import make_pbx
 
 
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """The pages' words are asserted in English, whatever the catalogues say."""
-    settings.LANGUAGE_CODE = "en"
-
-
 @pytest.fixture
 def pbx(db):
     return make_pbx()

@@ -50,12 +50,13 @@ def raw_column(model, pk) -> str:
         return cursor.fetchone()[0]
 
 
-# -- At rest --------------------------------------------------------------------------------------
+# -- At rest ---------------------------------------------------------------------------------------
 
 
 def test_it_stores_the_passwords_encrypted(secrets_saved):
     pbx, trunk = secrets_saved
-    for model, pk, secret in ((PbxConnection, pbx.pk, PBX_SECRET), (SipTrunk, trunk.pk, SIP_SECRET)):
+    saved = ((PbxConnection, pbx.pk, PBX_SECRET), (SipTrunk, trunk.pk, SIP_SECRET))
+    for model, pk, secret in saved:
         stored = raw_column(model, pk)
         assert secret not in stored
         assert stored.startswith("gAAAA")  # a Fernet token
@@ -80,7 +81,7 @@ def test_the_settings_form_stores_the_password_encrypted(administrator_client, d
     assert trunk.password == SIP_SECRET
 
 
-# -- Never rendered ---------------------------------------------------------------------------------
+# -- Never rendered --------------------------------------------------------------------------------
 
 
 def _get_pages(resolver=None, prefix=""):
@@ -156,9 +157,7 @@ def test_no_admin_page_renders_a_password(admin_client, rendered_world, model):
         assert_no_secret(response.content, url)
 
 
-def test_a_form_redisplayed_with_errors_does_not_echo_the_typed_password(
-    administrator_client, db
-):
+def test_a_form_redisplayed_with_errors_does_not_echo_the_typed_password(administrator_client, db):
     response = administrator_client.post(
         reverse("pbx_create"),
         {"name": "", "host": "not a host!", "port": "0", "username": "", "password": PBX_SECRET},
@@ -173,7 +172,7 @@ def test_a_form_redisplayed_with_errors_does_not_echo_the_typed_password(
     assert_no_secret(response.content, "the SIP form with errors")
 
 
-# -- Never logged --------------------------------------------------------------------------------
+# -- Never logged ----------------------------------------------------------------------------------
 
 
 def everything_written(caplog) -> str:
@@ -256,7 +255,7 @@ def test_a_check_with_a_wrong_password_logs_no_password(
         assert_nowhere(secret, caplog)
 
 
-# -- Key rotation ------------------------------------------------------------------------------------
+# -- Key rotation ----------------------------------------------------------------------------------
 
 ROOT = Path(settings.BASE_DIR)
 OLD, NEW, OTHER = (Fernet.generate_key().decode() for _ in range(3))
@@ -284,6 +283,7 @@ def manage(tmp_path, key: str, *args) -> subprocess.CompletedProcess:
         VAR_DIR=str(tmp_path / "var"),
         FIELD_ENCRYPTION_KEY=key,
         LOG_FILE="",
+        LANGUAGE_CODE="en",
     )
     return subprocess.run(
         [sys.executable, "manage.py", *args],

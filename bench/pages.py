@@ -1,0 +1,261 @@
+"""Pages at scale: server time of each page, its SQL time and its query plans, at two data sizes.
+
+For each --calls size, a database of that many seeded calls over two years (bench/seed_calls.py;
+kept between runs and shared with bench/incremental.py). In a child process per size, a Django
+test Client signed in as an administrator requests each page --repeat times after one warm-up and
+keeps the median. One more request runs inside CaptureQueriesContext; each captured query is then
+run again on its own (median of 3) to give the page's SQL time, and EXPLAIN (ANALYZE, BUFFERS) of
+every query on the calls table is saved under var/bench/plans/<size>/. The CSV export is streamed
+to the end; its peak Python memory is measured with tracemalloc in a separate request.
+
+Goals: no page's SQL scans the whole calls table (no "Seq Scan on monitoring_call"); from the
+smallest to the largest size each page costs at most 1.5x; each page's total time is at most 2x
+its SQL time; export memory flat (the same whatever the number of rows).
+
+Usage: python bench/pages.py [--calls 100000 1000000] [--repeat 5] [--only PAGE ...]
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common
+
+GOAL_GROWTH = 1.5
+GOAL_OVERHEAD = 2.0
+SEQ_SCAN = re.compile(r"Seq Scan on monitoring_call\b")
+PLANS_DIR = common.OUT_DIR / "plans"
+
+
+def page_urls(today, number: str, extension: str, contains: str) -> dict[str, str]:
+    """The pages measured: name -> URL (the same names at every size)."""
+    year = f"period=custom&start={today - timedelta(days=365)}&end={today}"
+    export_100k = f"period=custom&start={today - timedelta(days=72)}&end={today}"
+    return {
+        "dashboard_today": "/?period=today",
+        "dashboard_month": "/?period=month",
+        "calls_today": "/calls/",
+        "calls_month": "/calls/?period=month",
+        "calls_year_page1": f"/calls/?{year}",
+        "calls_year_deep": f"/calls/?{year}&page=1000",
+        "calls_year_status": f"/calls/?{year}&status=no_answer",
+        "calls_year_status_deep": f"/calls/?{year}&status=no_answer&page=200",
+        "calls_year_direction": f"/calls/?{year}&direction=inbound",
+        "calls_year_number": f"/calls/?{year}&number={contains}",
+        "calls_year_extension": f"/calls/?{year}&extension={extension}",
+        "calls_year_extension_deep": f"/calls/?{year}&extension={extension}&page=100",
+        "number_history": f"/numbers/{number}/",
+        "export_csv_73_days": f"/calls/export.csv?{export_100k}",
+        "export_csv_year": f"/calls/export.csv?{year}",
+    }
+
+
+def _consume(response) -> int:
+    if response.streaming:
+        return sum(len(chunk) for chunk in response.streaming_content)
+    return len(response.content)
+
+
+def _explain(cursor, sql: str) -> str:
+    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+    return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def _timed(cursor, sql: str, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        cursor.execute(sql)
+        while cursor.fetchmany(5000):
+            pass
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure_page(client, name: str, url: str, repeat: int, plans_dir: Path) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} answered {response.status_code}")
+    size = _consume(response)
+    times = []
+    is_export = "export" in name
+    for _ in range(1 if is_export else repeat):
+        started = time.perf_counter()
+        _consume(client.get(url))
+        times.append(time.perf_counter() - started)
+    with CaptureQueriesContext(connection) as captured:
+        _consume(client.get(url))
+    queries = [q["sql"] for q in captured.captured_queries]
+    sql_seconds, seq_scans, plans = 0.0, [], []
+    with connection.cursor() as cursor:
+        for index, sql in enumerate(queries):
+            # A streamed export reads through a server-side cursor: DECLARE ... FOR SELECT ...
+            declared = re.search(r"\bFOR\s+(SELECT\b.*)", sql, re.S | re.I)
+            if sql.lstrip().upper().startswith("DECLARE") and declared:
+                sql = declared.group(1)
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            seconds = _timed(cursor, sql)
+            sql_seconds += seconds
+            if "monitoring_call" not in sql:
+                continue
+            plan = _explain(cursor, sql)
+            path = plans_dir / f"{name}_{index:02d}.txt"
+            path.write_text(f"-- {seconds * 1000:.1f} ms\n{sql}\n\n{plan}\n")
+            plans.append(path.name)
+            if SEQ_SCAN.search(plan):
+                seq_scans.append(path.name)
+    result = {
+        "url": url,
+        "bytes": size,
+        "seconds": statistics.median(times),
+        "queries": len(queries),
+        "sql_seconds": sql_seconds,
+        "seq_scans": seq_scans,
+        "plans": plans,
+    }
+    if is_export:
+        tracemalloc.start()
+        _consume(client.get(url))
+        result["peak_python_mb"] = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+        tracemalloc.stop()
+        result["rows"] = max(size // 100, 0)  # refined below from the SQL
+    return result
+
+
+def child(args) -> dict:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from monitoring.models import Call
+
+    client = common.admin_client()
+    today = timezone.localdate()
+    number = (
+        Call.objects.exclude(external_number="")
+        .values("external_number")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("external_number", flat=True)[:1][0]
+    )
+    extension = "115"
+    contains = number[2:7]
+    urls = page_urls(today, number, extension, contains)
+    if args.only:
+        urls = {name: url for name, url in urls.items() if name in args.only}
+    plans_dir = PLANS_DIR / str(args.size)
+    plans_dir.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for name, url in urls.items():
+        results[name] = measure_page(client, name, url, args.repeat, plans_dir)
+        if "export" in name:
+            with connection.cursor() as cursor:
+                query = url.split("?", 1)[1]
+                start, end = re.findall(r"\d{4}-\d\d-\d\d", query)
+                cursor.execute(
+                    "SELECT count(*) FROM monitoring_call WHERE started_at >= %s::date - "
+                    "interval '5 hours' AND started_at < %s::date + interval '19 hours'",
+                    [start, end],
+                )
+                results[name]["rows"] = cursor.fetchone()[0]
+        r = results[name]
+        total_ms, sql_ms = r["seconds"] * 1000, r["sql_seconds"] * 1000
+        print(
+            f"  {name:28} {total_ms:9.1f} ms  SQL {sql_ms:9.1f} ms  {r['queries']:3} queries"
+            f"  seq scans: {len(r['seq_scans'])}",
+            flush=True,
+        )
+    return {"size": args.size, "calls": Call.objects.count(), "number": number, "pages": results}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", nargs="*", help="measure only these pages")
+    parser.add_argument("--db-prefix", default="bench_calls_")
+    parser.add_argument("--fresh", action="store_true", help="seed again even if reusable")
+    parser.add_argument("--out", default="pages", help="name of the JSON result")
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.size:
+        common.use_database(args.db_prefix + str(args.size))
+        print(json.dumps(child(args), default=str))
+        return
+
+    sizes = sorted(args.calls)
+    by_size = {}
+    for size in sizes:
+        db = args.db_prefix + str(size)
+        print(f"\n== {size:,} calls ==", flush=True)
+        load = common.seeded_database(db, size, reuse=not args.fresh)
+        print(f"seeded in {load:.0f} s" if load else "seeded database reused", flush=True)
+        cmd = [common.PYTHON, __file__, "--size", str(size), "--repeat", str(args.repeat),
+               "--db-prefix", args.db_prefix]  # fmt: skip
+        if args.only:
+            cmd += ["--only", *args.only]
+        env = {**os.environ, "DATABASE_URL": common.database_url(db), "DEBUG": "true"}
+        result = subprocess.run(cmd, cwd=common.ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"the page measurements at {size:,} calls failed")
+        lines = result.stdout.strip().splitlines()
+        print("\n".join(lines[:-1]), flush=True)
+        by_size[size] = json.loads(lines[-1])
+
+    small, large = by_size[sizes[0]], by_size[sizes[-1]]
+    rows = []
+    summary = {}
+    for name, big in large["pages"].items():
+        little = small["pages"].get(name, big)
+        growth = big["seconds"] / little["seconds"] if little["seconds"] else None
+        overhead = big["seconds"] / big["sql_seconds"] if big["sql_seconds"] else None
+        seq = sorted({*big["seq_scans"], *little["seq_scans"]})
+        goals = {
+            "no_seq_scan": not seq,
+            "growth_le_1_5": growth <= GOAL_GROWTH if len(sizes) > 1 and growth else None,
+            "total_le_2x_sql": overhead <= GOAL_OVERHEAD if overhead else None,
+        }
+        summary[name] = {"growth": growth, "overhead": overhead, "goals": goals}
+        rows.append([name, little["seconds"] * 1000, big["seconds"] * 1000,
+                     big["sql_seconds"] * 1000, growth, overhead,
+                     common.verdict(goals["no_seq_scan"]), common.verdict(goals["growth_le_1_5"]),
+                     common.verdict(goals["total_le_2x_sql"])])  # fmt: skip
+    print()
+    common.print_table(
+        ["page", f"ms @{sizes[0]:,}", f"ms @{sizes[-1]:,}", "SQL ms", "growth", "total/SQL",
+         "no seq scan", "growth<=1.5", "total<=2xSQL"],
+        rows,
+    )  # fmt: skip
+    exports = [(size, name, page) for size, data in by_size.items()
+               for name, page in data["pages"].items() if "export" in name]  # fmt: skip
+    if exports:
+        print()
+        common.print_table(
+            ["calls", "export", "rows", "seconds", "rows/s", "peak Python MB"],
+            [[size, name, page["rows"], page["seconds"], page["rows"] / page["seconds"],
+              page["peak_python_mb"]] for size, name, page in exports],
+        )  # fmt: skip
+    path = common.write_result(args.out, {"sizes": by_size, "summary": summary})
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
