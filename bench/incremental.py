@@ -55,7 +55,7 @@ def serve(pipe, history_size: int, days: int, port: int, password: str) -> None:
                 # Ended within the last minute, started up to ten minutes ago.
                 start = now - random.randint(30, 600)
                 records.append(plan.record(min(start, now - plan.ring - plan.talk - 1)))
-            sim.add_history(records, recordings=False)
+            sim.state.add_history(records, recordings=False)
             pipe.send(len(records))
     pipe.close()
 
@@ -105,6 +105,8 @@ def measure(stored: int, args) -> dict:
         runs = []
         for attempt in range(args.repeat):
             parent.send(("add", args.new))
+            if not parent.poll(60):
+                raise RuntimeError("the simulator process did not answer")
             parent.recv()
             started = time.perf_counter()
             run = sync_pbx(pbx)
