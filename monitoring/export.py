@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from monitoring.models import CallStatus, Direction
+from monitoring.models import CALL_RECORD_FIELDS, CallStatus, Direction
 
 CHUNK_SIZE = 2000
 ROWS_PER_CHUNK = 500
@@ -35,27 +35,7 @@ EXPORT_COLUMNS = [
     ("pbx", _("PBX")),
 ]
 
-JSONL_FIELDS = [
-    "key",
-    "started_at",
-    "direction",
-    "from_number",
-    "from_number_normalized",
-    "from_name",
-    "to_number",
-    "to_number_normalized",
-    "to_name",
-    "extension",
-    "external_number",
-    "status",
-    "status_code",
-    "total_seconds",
-    "talk_seconds",
-    "wait_seconds",
-    "first_seen_at",
-    "last_seen_at",
-    "raw",
-]
+JSONL_FIELDS = ["key", *CALL_RECORD_FIELDS, "first_seen_at", "last_seen_at", "raw"]
 _TIMES = {"started_at", "first_seen_at", "last_seen_at"}
 
 

@@ -42,6 +42,26 @@ MISSED_STATUSES = (
 )
 
 
+# The fields the sync derives from a Kerio record (besides the raw record itself).
+CALL_RECORD_FIELDS = (
+    "started_at",
+    "direction",
+    "from_number",
+    "from_number_normalized",
+    "from_name",
+    "to_number",
+    "to_number_normalized",
+    "to_name",
+    "extension",
+    "external_number",
+    "status",
+    "status_code",
+    "total_seconds",
+    "talk_seconds",
+    "wait_seconds",
+)
+
+
 class Call(models.Model):
     """One finished call from the PBX's call history.
 

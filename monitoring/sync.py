@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from monitoring import optional_cache
-from monitoring.models import Call, RejectedRecord, SyncRun
+from monitoring.models import CALL_RECORD_FIELDS, Call, RejectedRecord, SyncRun
 from monitoring.normalize import (
     Directory,
     Rejected,
@@ -62,24 +62,7 @@ logger = logging.getLogger(__name__)
 
 # Fields a later read may change (the extension list moves a call's direction, an ID-keyed
 # record is corrected): compared to count "updated" and rewritten on conflict.
-SYNCED_FIELDS = (
-    "started_at",
-    "direction",
-    "from_number",
-    "from_number_normalized",
-    "from_name",
-    "to_number",
-    "to_number_normalized",
-    "to_name",
-    "extension",
-    "external_number",
-    "status",
-    "status_code",
-    "total_seconds",
-    "talk_seconds",
-    "wait_seconds",
-    "raw",
-)
+SYNCED_FIELDS = (*CALL_RECORD_FIELDS, "raw")
 # How often a run may re-read a stretch of history that kept changing before it gives up.
 MAX_REREADS = 8
 KEY_QUERY_CHUNK = 500
