@@ -68,10 +68,16 @@ def main() -> None:
         [PYTHON, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    worker = subprocess.Popen(
+        [str(Path(PYTHON).parent / "celery"), "-A", "callcenter", "worker", "--beat",
+         "--concurrency", "2", "--schedule", str(var / "celerybeat-schedule")],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     try:
         time.sleep(4)
         _manage(env, "sync_kerio", stdout=subprocess.DEVNULL)
-        _manage(env, "shell", "-c", _POLL)
+        # The worker and beat prove themselves alive, and the live panel fills.
+        _manage(env, "shell", "-c", _WAIT_FOR_WORKER)
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -91,7 +97,7 @@ def main() -> None:
                 page.screenshot(path=OUT / f"{name}.png", full_page=True)
             browser.close()
     finally:
-        for process in (web, sim):
+        for process in (worker, web, sim):
             process.terminate()
             process.wait(timeout=10)
     print(f"screenshots written to {OUT.relative_to(ROOT)}/")
@@ -110,11 +116,14 @@ save_pbx_connection("Demo PBX", password=password_file.read_text(), host="127.0.
     ca_file=str(settings.VAR_DIR / "simulator" / "ca.pem"), is_demo=True, enabled=True)
 """
 
-_POLL = """
-from monitoring.live import poll_live_calls
-from providers.models import PbxConnection
-for pbx in PbxConnection.objects.all():
-    poll_live_calls(pbx)
+_WAIT_FOR_WORKER = """
+import time
+from monitoring.models import Heartbeat, LiveCall
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    if Heartbeat.objects.exists() and LiveCall.objects.exists():
+        break
+    time.sleep(1)
 """
 
 if __name__ == "__main__":
