@@ -25,7 +25,7 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 run: $(VENV)/.run-deps
 	$(MANAGE) migrate --noinput
 	$(MANAGE) ensure_admin
-	$(MANAGE) demo_pbx --processes-file var/run-processes
+	$(MANAGE) demo_pbx --processes-file var/run-processes --port $${DEMO_PBX_PORT:-4021}
 	$(VENV)/bin/honcho start $$(cat var/run-processes)
 
 ## test: lint, check migrations, then the whole test suite
