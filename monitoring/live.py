@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 # A poll must be quick: the next one is due in seconds, and a stale mark says more than a wait.
 LIVE_TIMEOUT_SECONDS = 5.0
-RINGING, CONNECTED = "ringing", "connected"
+RINGING, CONNECTED = "ringing", "talking"
 
 
 def _seconds(value) -> int:

@@ -107,14 +107,16 @@ class Call(models.Model):
         indexes = [
             # The calls page and the dashboard: newest first, by period.
             models.Index(fields=["-started_at", "-id"], name="call_started"),
+            # Each filter's index ends with the pages' order (newest first, id breaking ties), so
+            # a filtered page reads only its own rows, in order, whatever the history's size.
             # Status filter and missed-call tiles.
-            models.Index(fields=["status", "-started_at"], name="call_status_started"),
+            models.Index(fields=["status", "-started_at", "-id"], name="call_status_started"),
             # Per-extension table and operators' own calls.
-            models.Index(fields=["extension", "-started_at"], name="call_extension_started"),
+            models.Index(fields=["extension", "-started_at", "-id"], name="call_extension_started"),
             # A number's history and call-back matching.
-            models.Index(fields=["external_number", "-started_at"], name="call_external_started"),
-            # Incremental sync: what this PBX already has in a time window.
-            models.Index(fields=["pbx", "-started_at"], name="call_pbx_started"),
+            models.Index(
+                fields=["external_number", "-started_at", "-id"], name="call_external_started"
+            ),
         ]
 
     def __str__(self):

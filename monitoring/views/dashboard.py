@@ -172,8 +172,6 @@ def stats_context(request, period, sort) -> dict:
 # -- Live calls -----------------------------------------------------------------------------------
 
 STATES = {"ringing": gettext_lazy("Ringing"), "talking": gettext_lazy("Talking")}
-# monitoring.live writes "connected" for a call being talked on.
-STATE_ALIASES = {"connected": "talking"}
 
 
 @dataclass
@@ -202,7 +200,6 @@ def live_stale_after() -> timedelta:
 
 def _state(call: LiveCall) -> tuple[str, str]:
     key = (call.state or "").lower()
-    key = STATE_ALIASES.get(key, key)
     if key in STATES:
         return key, str(STATES[key])
     raw = call.state or (str(call.status_code) if call.status_code is not None else "")
