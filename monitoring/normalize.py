@@ -275,12 +275,13 @@ def record_id(record) -> str | None:
     return str(value).strip()
 
 
-def record_key(record, occurrence: int) -> str:
+def record_key(record, occurrence: int, digest: str | None = None) -> str:
     """The Call key: ``id:<ID>``, else the content fingerprint and the record's occurrence
-    number (1, 2, ...) among identical records of the same second."""
+    number (1, 2, ...) among identical records of the same second. A caller that has already
+    fingerprinted the record passes `digest` so it is not computed twice."""
     ident = record_id(record)
     if ident is not None:
         if len(ident) > 70:
             return "id#" + hashlib.sha256(ident.encode()).hexdigest()[:40]
         return f"id:{ident}"
-    return f"{content_digest(record)}:{occurrence}"
+    return f"{digest or content_digest(record)}:{occurrence}"

@@ -231,17 +231,17 @@ def _groups(records: list) -> list[_Group]:
     return groups
 
 
-def _with_occurrences(records: list) -> list[tuple[dict, int]]:
-    """Number identical records 1, 2, ... (records with an ID need no number)."""
+def _with_occurrences(records: list) -> list[tuple[dict, str]]:
+    """Key each record, numbering identical ones 1, 2, ... (records with an ID need no number)."""
     seen: Counter[str] = Counter()
     entries = []
     for record in records:
         if record_id(record) is not None:
-            entries.append((record, 1))
+            entries.append((record, record_key(record, 1)))
             continue
         digest = content_digest(record)
         seen[digest] += 1
-        entries.append((record, seen[digest]))
+        entries.append((record, record_key(record, seen[digest], digest)))
     return entries
 
 
@@ -290,7 +290,7 @@ class HistoryReader:
         second = sort_second(record)
         return second is None or (self.frontier is not None and second >= self.frontier)
 
-    def _stray_entries(self, records: list) -> list[tuple[dict, int]]:
+    def _stray_entries(self, records: list) -> list[tuple[dict, str]]:
         """Records without a numeric TIMESTAMP: keep the highest count any answer showed."""
         counts: Counter[str] = Counter()
         first: dict[str, dict] = {}
@@ -302,15 +302,15 @@ class HistoryReader:
         entries = []
         for digest, count in counts.items():
             for occurrence in range(self._strays[digest] + 1, count + 1):
-                entries.append((first[digest], occurrence))
+                entries.append((first[digest], record_key(first[digest], occurrence, digest)))
             self._strays[digest] = max(self._strays[digest], count)
         return entries
 
-    def _commit(self, group_second: int, records: list) -> list[tuple[dict, int]]:
+    def _commit(self, group_second: int, records: list) -> list[tuple[dict, str]]:
         self.frontier = group_second
         return _with_occurrences(records)
 
-    def __iter__(self) -> Iterator[list[tuple[dict, int]]]:
+    def __iter__(self) -> Iterator[list[tuple[dict, str]]]:
         start = 0
         while True:
             page = self._fetch(start)
@@ -405,17 +405,18 @@ class _Writer:
         self.directory = directory
         self.dry_run = dry_run
 
-    def write(self, entries: list[tuple[dict, int]]) -> None:
+    def write(self, entries: list[tuple[dict, str]]) -> None:
+        """Store (record, key) pairs."""
         run = self.run
         rows: dict[str, dict] = {}
         rejected = []
-        for record, occurrence in entries:
+        for record, key in entries:
             try:
                 fields = normalize_record(record, self.directory)
             except Rejected as exc:
                 rejected.append(RejectedRecord(run=run, raw=storable(record), reason=exc.reason))
                 continue
-            rows[record_key(record, occurrence)] = fields
+            rows[key] = fields
         run.fetched += len(entries)
         run.rejected += len(rejected)
         if rejected:
