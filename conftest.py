@@ -52,6 +52,22 @@ def english_unless_testing_languages(request):
 
 
 @pytest.fixture
+def pbx(db):
+    """A PBX connection whose last sync has just succeeded (test files may define their own)."""
+    from django.utils import timezone
+
+    from providers.models import PbxConnection
+
+    return PbxConnection.objects.create(
+        name="Main",
+        host="pbx.example.uz",
+        username="u",
+        password="p",
+        last_sync_success_at=timezone.now(),
+    )
+
+
+@pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("boss", password="Boss-pass-123")
 

@@ -21,17 +21,6 @@ from providers.models import PbxConnection
 
 
 @pytest.fixture
-def pbx(db):
-    return PbxConnection.objects.create(
-        name="Main",
-        host="pbx.example.uz",
-        username="u",
-        password="p",
-        last_sync_success_at=timezone.now(),
-    )
-
-
-@pytest.fixture
 def calls(pbx):
     """Three calls of the operator's extensions (101, 102), two of others'; 901111111 called
     both 101 and 103."""

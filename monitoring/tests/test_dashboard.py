@@ -17,17 +17,6 @@ URL = reverse("dashboard")
 
 
 @pytest.fixture
-def pbx(db):
-    return PbxConnection.objects.create(
-        name="Main",
-        host="pbx.example.uz",
-        username="u",
-        password="p",
-        last_sync_success_at=timezone.now(),
-    )
-
-
-@pytest.fixture
 def today(pbx):
     day = local_today()
     make_day(pbx, day)

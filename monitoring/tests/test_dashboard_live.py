@@ -3,7 +3,6 @@
 import re
 from datetime import timedelta
 
-import pytest
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -12,17 +11,6 @@ from monitoring.models import LiveCall, LiveSnapshot
 from providers.models import PbxConnection
 
 URL = reverse("live_calls")
-
-
-@pytest.fixture
-def pbx(db):
-    return PbxConnection.objects.create(
-        name="Main",
-        host="pbx.example.uz",
-        username="u",
-        password="p",
-        last_sync_success_at=timezone.now(),
-    )
 
 
 def snapshot(pbx, age=timedelta(seconds=1), stale=False, error=""):
