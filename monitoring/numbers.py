@@ -10,6 +10,7 @@ Kerio passes numbers on as the trunk and the phones dialled them: ``+998 90 123 
   whichever way the number was written, so one caller's calls match each other.
 """
 
+import functools
 import re
 
 COUNTRY_CODE = "998"
@@ -35,7 +36,14 @@ def normalize_number(raw) -> str:
     """
     if raw is None or isinstance(raw, bool):
         return ""
-    text = str(raw).strip()
+    return _normalized(str(raw))
+
+
+# A call center's numbers repeat (its own extensions on every call, regular callers): the sync
+# normalizes hundreds of thousands of them, so the results are kept.
+@functools.lru_cache(maxsize=16384)
+def _normalized(text: str) -> str:
+    text = text.strip()
     if not text or text.casefold() in ANONYMOUS:
         return ""
     # A SIP or tel URI: the user part is the number.
@@ -62,7 +70,14 @@ def national_number(raw) -> str:
     keep their international form (``+79161234567``); short numbers (extensions, service codes)
     stay as they are.
     """
-    normalized = normalize_number(raw)
+    if raw is None or isinstance(raw, bool):
+        return ""
+    return _national(str(raw))
+
+
+@functools.lru_cache(maxsize=16384)
+def _national(text: str) -> str:
+    normalized = _normalized(text)
     international = normalized.startswith("+")
     digits = normalized.lstrip("+")
     if digits.startswith(COUNTRY_CODE) and len(digits) == len(COUNTRY_CODE) + NSN_LENGTH:

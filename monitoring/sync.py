@@ -30,11 +30,11 @@ the history later, however long, starts after the new mark. A failed run leaves 
 """
 
 import datetime as dt
-import json
 import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -45,7 +45,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from monitoring import optional_cache
-from monitoring.models import CALL_RECORD_FIELDS, Call, RejectedRecord, SyncRun
+from monitoring.call_store import commits_without_waiting, store_calls
+from monitoring.models import RejectedRecord, SyncRun
 from monitoring.normalize import (
     Directory,
     Rejected,
@@ -56,17 +57,14 @@ from monitoring.normalize import (
     sort_second,
     storable,
 )
+from monitoring.read_ahead import read_ahead
 from providers.kerio import ApiError, KerioClient, KerioError, UnexpectedAnswer
 from providers.models import PbxConnection
 
 logger = logging.getLogger(__name__)
 
-# Fields a later read may change (the extension list moves a call's direction, an ID-keyed
-# record is corrected): compared to count "updated" and rewritten on conflict.
-SYNCED_FIELDS = (*CALL_RECORD_FIELDS, "raw")
 # How often a run may re-read a stretch of history that kept changing before it gives up.
 MAX_REREADS = 8
-KEY_QUERY_CHUNK = 500
 DIRECTORY_CACHE_SECONDS = 6 * 60 * 60
 
 
@@ -245,6 +243,9 @@ def _with_occurrences(records: list) -> list[tuple[dict, str]]:
     return entries
 
 
+_JOIN = object()
+
+
 class _Restart(Exception):
     """The stretch being joined changed under us: read it again."""
 
@@ -333,28 +334,34 @@ class HistoryReader:
                     open_group = group
                 elif start == 0 or group.first > 0:
                     batch += self._commit(group.second, group.records)
+            next_start = self._next_start(page, groups, open_group)
             if batch:
                 yield batch
-            if self.floor is not None and groups and groups[-1].second < self.floor:
-                return
-            at_end = start + len(records) >= page.total_items
-            if open_group is None:
-                if at_end:
-                    return
-                start = max(start + len(records) - 1, start + 1)
-                continue
-            next_start = start + open_group.first - 1
-            if next_start > start and not at_end:
-                start = next_start
-                continue
-            try:
-                next_start = yield from self._join(page, open_group)
-            except _Restart:
-                self._reread()
-                continue  # read the same page again
             if next_start is None:
                 return
+            if next_start is _JOIN:
+                try:
+                    next_start = yield from self._join(page, open_group)
+                except _Restart:
+                    self._reread()
+                    continue  # read the same page again
+                if next_start is None:
+                    return
             start = next_start
+
+    def _next_start(self, page, groups: list[_Group], open_group: _Group | None):
+        """Where to read after ``page``: an offset, None to stop, or _JOIN to complete the
+        group left open at its end from the following pages."""
+        if self.floor is not None and groups and groups[-1].second < self.floor:
+            return None
+        start = page.start
+        at_end = start + len(page.records) >= page.total_items
+        if open_group is None:
+            return None if at_end else max(start + len(page.records) - 1, start + 1)
+        next_start = start + open_group.first - 1
+        if next_start > start and not at_end:
+            return next_start
+        return _JOIN
 
     def _join(self, page, group: _Group):
         """Complete ``group`` (open at the end of ``page``) from the following pages, as long as
@@ -396,111 +403,65 @@ class HistoryReader:
 # -- storing ----------------------------------------------------------------------------------
 
 
-class _Writer:
-    """Normalizes one answer's records and upserts them in bulk; counts exactly."""
+@dataclass
+class _Batch:
+    """One answer's records, normalized: rows by key, and the records that were rejected."""
 
-    def __init__(self, run: SyncRun, directory: Directory, *, dry_run: bool):
-        self.run = run
-        self.pbx = run.pbx
-        self.directory = directory
-        self.dry_run = dry_run
+    rows: dict[str, dict]
+    rejected: list[tuple[dict, str]]
+    fetched: int
+    pages: int
 
-    def write(self, entries: list[tuple[dict, str]]) -> None:
-        """Store (record, key) pairs."""
-        run = self.run
+
+def _normalized_batches(reader: "HistoryReader", directory: Directory) -> Iterator[_Batch]:
+    for entries in reader:
         rows: dict[str, dict] = {}
         rejected = []
         for record, key in entries:
             try:
-                fields = normalize_record(record, self.directory)
+                rows[key] = normalize_record(record, directory)
             except Rejected as exc:
-                rejected.append(RejectedRecord(run=run, raw=storable(record), reason=exc.reason))
-                continue
-            rows[key] = fields
-        run.fetched += len(entries)
-        run.rejected += len(rejected)
-        if rejected:
-            logger.warning(
-                "%s: %d history record(s) rejected, e.g. %s", self.pbx, len(rejected),
-                rejected[0].reason,
-            )  # fmt: skip
-
-        existing = self._existing(list(rows))
-        new, changed, unchanged = [], [], []
-        for key, fields in rows.items():
-            stored = existing.get(key)
-            if stored is None:
-                new.append(key)
-            elif any(stored[name] != fields[name] for name in SYNCED_FIELDS):
-                changed.append(key)
-            else:
-                unchanged.append(key)
-        run.created += len(new)
-        run.updated += len(changed)
-        if self.dry_run:
-            return
-        now = timezone.now()
-        with transaction.atomic():
-            if (new or changed) and connection.vendor == "postgresql":
-                _copy_upsert(self.pbx.pk, [(key, rows[key]) for key in (*new, *changed)], now)
-            elif new or changed:
-                Call.objects.bulk_create(
-                    [
-                        Call(pbx=self.pbx, key=key, last_seen_at=now, **rows[key])
-                        for key in (*new, *changed)
-                    ],
-                    update_conflicts=True,
-                    unique_fields=["pbx", "key"],
-                    update_fields=[*SYNCED_FIELDS, "last_seen_at"],
-                    batch_size=KEY_QUERY_CHUNK,
-                )
-            for chunk in _chunks(unchanged):
-                Call.objects.filter(pbx=self.pbx, key__in=chunk).update(last_seen_at=now)
-            if rejected:
-                RejectedRecord.objects.bulk_create(rejected)
-
-    def _existing(self, keys: list[str]) -> dict[str, dict]:
-        existing = {}
-        for chunk in _chunks(keys):
-            for row in Call.objects.filter(pbx=self.pbx, key__in=chunk).values(
-                "key", *SYNCED_FIELDS
-            ):
-                existing[row["key"]] = row
-        return existing
+                rejected.append((record, exc.reason))
+        yield _Batch(rows, rejected, len(entries), reader.pages)
 
 
-_INCOMING = "sync_incoming_calls"
-_UPSERT_COLUMNS = ", ".join(("pbx_id", "key", *SYNCED_FIELDS, "first_seen_at", "last_seen_at"))
-_UPSERT_UPDATES = ", ".join(f"{n} = EXCLUDED.{n}" for n in (*SYNCED_FIELDS, "last_seen_at"))
-# Only identifiers from the model go into the SQL text; the values travel by COPY.
-_CREATE_INCOMING = (
-    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_INCOMING} AS "  # noqa: S608
-    f"SELECT {_UPSERT_COLUMNS} FROM {Call._meta.db_table} WITH NO DATA"
-)
-_UPSERT = (
-    f"INSERT INTO {Call._meta.db_table} ({_UPSERT_COLUMNS}) "  # noqa: S608
-    f"SELECT {_UPSERT_COLUMNS} FROM {_INCOMING} "
-    f"ON CONFLICT (pbx_id, key) DO UPDATE SET {_UPSERT_UPDATES}"
-)
+def _store_page(run: SyncRun, batch: _Batch, lock: "_Lock | None", dry_run: bool) -> None:
+    """Store one batch and the run's progress, in one transaction."""
+    with transaction.atomic():
+        _store(run, batch, dry_run=dry_run)
+        if not dry_run:
+            lock.extend()
+            SyncRun.objects.filter(pk=run.pk).update(
+                pages=run.pages,
+                fetched=run.fetched,
+                created=run.created,
+                updated=run.updated,
+                rejected=run.rejected,
+            )
+    if settings.DEBUG and not connection.force_debug_cursor:
+        # DEBUG keeps every query's SQL (up to 9,000 of them); a long run would hold hundreds
+        # of megabytes of it. Requests start afresh the same way.
+        reset_queries()
 
 
-def _copy_upsert(pbx_id: int, items: list[tuple[str, dict]], now: dt.datetime) -> None:
-    """Insert or update the given calls on PostgreSQL: COPY into a session's temporary table,
-    then one INSERT ... ON CONFLICT. Several times faster than the multi-row INSERT the ORM
-    builds (no model instances, no SQL text holding the whole batch), with the same outcome."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CREATE_INCOMING)
-        cursor.execute(f"TRUNCATE {_INCOMING}")
-        with cursor.copy(f"COPY {_INCOMING} ({_UPSERT_COLUMNS}) FROM STDIN") as copy:
-            for key, fields in items:
-                values = [json.dumps(fields[n]) if n == "raw" else fields[n] for n in SYNCED_FIELDS]
-                copy.write_row((pbx_id, key, *values, now, now))
-        cursor.execute(_UPSERT)
-
-
-def _chunks(items: list, size: int = KEY_QUERY_CHUNK):
-    for index in range(0, len(items), size):
-        yield items[index : index + size]
+def _store(run: SyncRun, batch: _Batch, *, dry_run: bool) -> None:
+    """Store one batch and count it into the run."""
+    run.fetched += batch.fetched
+    run.rejected += len(batch.rejected)
+    run.pages = batch.pages
+    if batch.rejected:
+        logger.warning(
+            "%s: %d history record(s) rejected, e.g. %s", run.pbx, len(batch.rejected),
+            batch.rejected[0][1],
+        )  # fmt: skip
+    created, updated = store_calls(run.pbx.pk, batch.rows, timezone.now(), dry_run=dry_run)
+    run.created += created
+    run.updated += updated
+    if batch.rejected and not dry_run:
+        RejectedRecord.objects.bulk_create(
+            RejectedRecord(run=run, raw=storable(record), reason=reason)
+            for record, reason in batch.rejected
+        )
 
 
 # -- one run ----------------------------------------------------------------------------------
@@ -604,27 +565,16 @@ def _run(pbx, lock, started, trigger, full, since, dry_run, progress) -> SyncRun
         with KerioClient(pbx.connection_settings()) as client:
             live_read_at = timezone.now()
             live_start = oldest_live_start(client.active_calls(), live_read_at)
-            writer = _Writer(run, _directory(client, pbx), dry_run=dry_run)
+            directory = _directory(client, pbx)
             floor = math.floor(read_back_to.timestamp()) if read_back_to else None
             reader = HistoryReader(client, page_size=settings.SYNC_PAGE_SIZE, floor=floor)
-            for entries in reader:
-                writer.write(entries)
-                run.pages = reader.pages
-                if not dry_run:
-                    lock.extend()
-                    SyncRun.objects.filter(pk=run.pk).update(
-                        pages=run.pages,
-                        fetched=run.fetched,
-                        created=run.created,
-                        updated=run.updated,
-                        rejected=run.rejected,
-                    )
-                if progress is not None:
-                    progress(run)
-                if settings.DEBUG and not connection.force_debug_cursor:
-                    # DEBUG keeps every query's SQL (up to 9,000 of them); a long run would
-                    # hold hundreds of megabytes of it. Requests start afresh the same way.
-                    reset_queries()
+            # The next answers are read and normalized in a thread while this one is stored.
+            batches = read_ahead(lambda: _normalized_batches(reader, directory))
+            with commits_without_waiting(), closing(batches):
+                for batch in batches:
+                    _store_page(run, batch, lock, dry_run)
+                    if progress is not None:
+                        progress(run)
             run.pages = reader.pages
     except KerioError as exc:
         _finish_failed(run, pbx, exc.user_message, dry_run)

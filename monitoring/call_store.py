@@ -1,0 +1,180 @@
+"""Writing one page of normalized calls: insert the new, rewrite the changed, count both exactly.
+
+The sync hands over a page's rows keyed by their stable key. On PostgreSQL the page travels as one
+JSON document and a single statement does the rest inside the database: it inserts the new rows,
+rewrites the changed ones and counts both. On other databases the ORM reads the stored versions
+and writes with ``bulk_create``. Both give the same rows and the same counts.
+"""
+
+import datetime as dt
+import json
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+from monitoring.models import CALL_RECORD_FIELDS, Call
+
+# Fields a later read may change (the extension list moves a call's direction, an ID-keyed
+# record is corrected): compared to count "updated" and rewritten on conflict.
+SYNCED_FIELDS = (*CALL_RECORD_FIELDS, "raw")
+CHUNK = 500
+
+
+@contextmanager
+def commits_without_waiting():
+    """Within this block, a commit on PostgreSQL does not wait for the disk.
+
+    The sync's page transactions run inside it. That is safe: the run's last commit, made after
+    the block, moves the read-back mark and does wait, and PostgreSQL makes its log durable in
+    order, so the pages are on disk before the mark is. A crash can only lose pages of a run that
+    never succeeded, and the next run reads those again from the old mark.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        if connection.is_usable():
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+
+
+def store_calls(
+    pbx_id: int, rows: dict[str, dict], now: dt.datetime, *, dry_run: bool = False
+) -> tuple[int, int]:
+    """Upsert ``rows`` (key -> Call fields) for the PBX; returns (created, updated).
+
+    Every stored row's ``last_seen_at`` becomes ``now``; "updated" counts the rows whose synced
+    fields differ from the stored ones. ``dry_run`` counts without writing.
+    """
+    if not rows:
+        return 0, 0
+    # Inside the sync's page transaction this adds nothing (no savepoint); alone it makes one.
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            return _store_by_json(pbx_id, rows, now, dry_run)
+        return _store_by_orm(pbx_id, rows, now, dry_run)
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------------
+
+_TABLE = Call._meta.db_table
+_COLUMNS = ("pbx_id", "key", *SYNCED_FIELDS, "first_seen_at", "last_seen_at")
+_COLUMN_LIST = ", ".join(_COLUMNS)
+# A page travels as one JSON array of rows, [key, start (epoch seconds), <plain fields>, raw],
+# which PostgreSQL takes apart itself: one statement and one parameter for the whole page.
+_PLAIN_FIELDS = tuple(name for name in SYNCED_FIELDS if name not in ("started_at", "raw"))
+_INTEGER_FIELDS = frozenset(
+    name for name in _PLAIN_FIELDS if Call._meta.get_field(name).get_internal_type() != "CharField"
+)
+
+
+def _element(name: str, index: int) -> str:
+    if name in _INTEGER_FIELDS:
+        return f"(item->>{index})::integer AS {name}"
+    return f"item->>{index} AS {name}"
+
+
+# Only identifiers from the model go into the SQL text; the values are parameters.
+_INCOMING = (
+    "incoming AS (SELECT %(pbx)s::bigint AS pbx_id, item->>0 AS key, "
+    "to_timestamp((item->>1)::float8) AS started_at, "
+    + ", ".join(_element(name, index) for index, name in enumerate(_PLAIN_FIELDS, start=2))
+    + f", item->{len(_PLAIN_FIELDS) + 2} AS raw, "
+    "%(now)s::timestamptz AS first_seen_at, %(now)s::timestamptz AS last_seen_at "
+    "FROM jsonb_array_elements(%(rows)s::jsonb) AS item)"
+)
+_STORED_FIELDS = ", ".join(f"{_TABLE}.{name}" for name in SYNCED_FIELDS)
+_EXCLUDED_FIELDS = ", ".join(f"EXCLUDED.{name}" for name in SYNCED_FIELDS)
+_UPDATES = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*SYNCED_FIELDS, "last_seen_at"))
+# New rows are inserted and changed rows rewritten; the statement answers which was which
+# (xmax is 0 on a row version this statement inserted). Unchanged rows are left alone here...
+_UPSERT = (
+    f"WITH {_INCOMING}, written AS ("  # noqa: S608
+    f"INSERT INTO {_TABLE} ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM incoming "
+    f"ON CONFLICT (pbx_id, key) DO UPDATE SET {_UPDATES} "
+    f"WHERE ({_STORED_FIELDS}) IS DISTINCT FROM ({_EXCLUDED_FIELDS}) "
+    f"RETURNING {_TABLE}.xmax = 0 AS inserted) "
+    "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written"
+)
+# ... and only marked as seen again.
+_TOUCH_UNCHANGED = (
+    f"UPDATE {_TABLE} SET last_seen_at = %(now)s "  # noqa: S608
+    "WHERE pbx_id = %(pbx)s AND key = ANY(%(keys)s) AND last_seen_at < %(now)s"
+)
+# A dry run counts the same way without writing; each key probes the (pbx, key) index.
+_STORED_PARTS = ", ".join(f"stored.{name}" for name in SYNCED_FIELDS)
+_INCOMING_PARTS = ", ".join(f"incoming.{name}" for name in SYNCED_FIELDS)
+_COUNT = (
+    f"WITH {_INCOMING} SELECT count(*) FILTER (WHERE stored.id IS NULL), "  # noqa: S608
+    f"count(*) FILTER (WHERE stored.id IS NOT NULL AND ({_STORED_PARTS}) "
+    f"IS DISTINCT FROM ({_INCOMING_PARTS})) "
+    f"FROM incoming LEFT JOIN LATERAL (SELECT * FROM {_TABLE} "
+    "WHERE pbx_id = incoming.pbx_id AND key = incoming.key) AS stored ON true"
+)
+
+
+def _page_json(rows: dict[str, dict]) -> str:
+    return json.dumps(
+        [
+            [key, fields["started_at"].timestamp(), *map(fields.__getitem__, _PLAIN_FIELDS),
+             fields["raw"]]
+            for key, fields in rows.items()
+        ],
+        ensure_ascii=False,
+    )  # fmt: skip
+
+
+def _store_by_json(pbx_id: int, rows: dict[str, dict], now: dt.datetime, dry_run: bool):
+    """One INSERT ... ON CONFLICT fed by the page as a JSON array, which also counts: no model
+    instances, no SQL text holding the page, no stored row sent back to us."""
+    params = {"pbx": pbx_id, "now": now, "rows": _page_json(rows)}
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT if dry_run else _UPSERT, params)
+        created, updated = cursor.fetchone()
+        if not dry_run and created + updated < len(rows):
+            cursor.execute(_TOUCH_UNCHANGED, {"pbx": pbx_id, "now": now, "keys": list(rows)})
+    return created, updated
+
+
+# -- other databases ----------------------------------------------------------------------------
+
+
+def _store_by_orm(pbx_id: int, rows: dict[str, dict], now: dt.datetime, dry_run: bool):
+    stored = {}
+    for chunk in _chunks(list(rows)):
+        for row in Call.objects.filter(pbx_id=pbx_id, key__in=chunk).values("key", *SYNCED_FIELDS):
+            stored[row["key"]] = row
+    changed_or_new, unchanged = [], []
+    created = updated = 0
+    for key, fields in rows.items():
+        old = stored.get(key)
+        if old is None:
+            created += 1
+            changed_or_new.append(key)
+        elif any(old[name] != fields[name] for name in SYNCED_FIELDS):
+            updated += 1
+            changed_or_new.append(key)
+        else:
+            unchanged.append(key)
+    if dry_run:
+        return created, updated
+    if changed_or_new:
+        Call.objects.bulk_create(
+            [Call(pbx_id=pbx_id, key=key, last_seen_at=now, **rows[key]) for key in changed_or_new],
+            update_conflicts=True,
+            unique_fields=["pbx", "key"],
+            update_fields=[*SYNCED_FIELDS, "last_seen_at"],
+            batch_size=CHUNK,
+        )
+    for chunk in _chunks(unchanged):
+        Call.objects.filter(pbx_id=pbx_id, key__in=chunk).update(last_seen_at=now)
+    return created, updated
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for index in range(0, len(items), size):
+        yield items[index : index + size]
