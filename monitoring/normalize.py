@@ -118,10 +118,17 @@ def _as_int(value):
         return None
 
 
+_MISSING = object()
+_NUMBER_TYPES = (int, float)
+_TEXT_TYPES = (str, int, float)
+_NOT_AN_ID_TYPES = (bool, dict, list)
+
+
 def _get(record: dict, name: str):
     """A field by its name; Kerio writes names in capitals, but tolerate any case."""
-    if name in record:
-        return record[name]
+    value = record.get(name, _MISSING)
+    if value is not _MISSING:
+        return value
     folded = name.casefold()
     for key, value in record.items():
         if isinstance(key, str) and key.casefold() == folded:
@@ -130,7 +137,7 @@ def _get(record: dict, name: str):
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, _NUMBER_TYPES) and not isinstance(value, bool)
 
 
 def sort_second(record) -> int | None:
@@ -187,7 +194,7 @@ def _text(record: dict, name: str, max_length: int) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bool) or not isinstance(value, _TEXT_TYPES):
         raise Rejected(_("%(field)s is not text.") % {"field": name})
     return str(value).replace("\x00", "").strip()[:max_length]
 
@@ -270,16 +277,18 @@ def record_id(record) -> str | None:
     if not isinstance(record, dict):
         return None
     value = _get(record, "ID")
-    if value is None or isinstance(value, bool | dict | list) or str(value).strip() == "":
+    if value is None or isinstance(value, _NOT_AN_ID_TYPES) or str(value).strip() == "":
         return None
     return str(value).strip()
 
 
-def record_key(record, occurrence: int, digest: str | None = None) -> str:
+def record_key(record, occurrence: int, digest: str | None = None, ident=_MISSING) -> str:
     """The Call key: ``id:<ID>``, else the content fingerprint and the record's occurrence
     number (1, 2, ...) among identical records of the same second. A caller that has already
-    fingerprinted the record passes `digest` so it is not computed twice."""
-    ident = record_id(record)
+    fingerprinted the record or read its ID passes them (`digest`, `ident`) so they are not
+    computed twice."""
+    if ident is _MISSING:
+        ident = record_id(record)
     if ident is not None:
         if len(ident) > 70:
             return "id#" + hashlib.sha256(ident.encode()).hexdigest()[:40]

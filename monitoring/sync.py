@@ -234,12 +234,13 @@ def _with_occurrences(records: list) -> list[tuple[dict, str]]:
     seen: Counter[str] = Counter()
     entries = []
     for record in records:
-        if record_id(record) is not None:
-            entries.append((record, record_key(record, 1)))
+        ident = record_id(record)
+        if ident is not None:
+            entries.append((record, record_key(record, 1, ident=ident)))
             continue
         digest = content_digest(record)
         seen[digest] += 1
-        entries.append((record, record_key(record, seen[digest], digest)))
+        entries.append((record, record_key(record, seen[digest], digest, ident=None)))
     return entries
 
 
