@@ -17,6 +17,7 @@ Usage: python bench/sync_throughput.py [--records 200000 1000000] [--repeat 2] [
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -34,19 +35,42 @@ GOAL_RSS_GROWTH = 1.2
 # -- children ---------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU time of a local process (this one by default), from /proc."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")  # PostgreSQL on another host or user: not measurable here
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pid(cursor) -> int:
+    cursor.execute("SELECT pg_backend_pid()")
+    return cursor.fetchone()[0]
+
+
 def child_sync(args) -> dict:
     import django
 
     django.setup()
+    from django.db import connection
+
     from monitoring.sync import sync_pbx
     from providers.models import PbxConnection
 
     fields = json.loads(args.pbx)
     pbx, _ = PbxConnection.objects.update_or_create(name="Bench sync PBX", defaults=fields)
+    with connection.cursor() as cursor:
+        postgres = backend_pid(cursor)
     rss_before = common.own_peak_rss_mb()
+    cpu_before = cpu_seconds(), cpu_seconds(postgres)
     started = time.perf_counter()
     run = sync_pbx(pbx, trigger="command", full=True)
     elapsed = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before[0], cpu_seconds(postgres) - cpu_before[1]
     from monitoring.models import Call
 
     return {
@@ -57,6 +81,8 @@ def child_sync(args) -> dict:
         "stored": Call.objects.count(),
         "rss_before_mb": rss_before,
         "peak_rss_mb": common.own_peak_rss_mb(),
+        "cpu_python_seconds": cpu[0],
+        "cpu_postgres_seconds": cpu[1],
     }
 
 
@@ -68,6 +94,7 @@ def child_baseline(args) -> dict:
     url = f"http://{fields['host']}:{fields['port']}/admin/api/jsonrpc/"
     rss_before = common.own_peak_rss_mb()
     started = time.perf_counter()
+    python_cpu_at_start = cpu_seconds()
     session = requests.Session()
     login = {
         "jsonrpc": "2.0", "id": 1, "method": "Session.login",
@@ -78,6 +105,8 @@ def child_baseline(args) -> dict:
     headers = {"X-Token": token}
     fetched = pages = 0
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        postgres = conn.info.backend_pid
+        cpu_before = python_cpu_at_start, cpu_seconds(postgres)
         conn.execute("DROP TABLE IF EXISTS bench_raw_history")
         conn.execute("CREATE TABLE bench_raw_history (raw jsonb)")
         start, request_id = 0, 1
@@ -105,6 +134,7 @@ def child_baseline(args) -> dict:
             fetched += len(records)
             start += len(records)
         stored = conn.execute("SELECT count(*) FROM bench_raw_history").fetchone()[0]
+        cpu = cpu_seconds() - cpu_before[0], cpu_seconds(postgres) - cpu_before[1]
     elapsed = time.perf_counter() - started
     return {
         "seconds": elapsed,
@@ -113,6 +143,8 @@ def child_baseline(args) -> dict:
         "stored": stored,
         "rss_before_mb": rss_before,
         "peak_rss_mb": common.own_peak_rss_mb(),
+        "cpu_python_seconds": cpu[0],
+        "cpu_postgres_seconds": cpu[1],
     }
 
 
@@ -150,7 +182,9 @@ def measure(size: int, repeat: int, db: str, page_size: int, days: int) -> dict:
                 print(
                     f"  {kind:8} #{attempt + 1}: {data['seconds']:7.1f} s "
                     f"{data['records_per_second']:8.0f} rec/s  stored {data['stored']:,}  "
-                    f"peak RSS {data['peak_rss_mb']:.0f} MB",
+                    f"peak RSS {data['peak_rss_mb']:.0f} MB  CPU: Python "
+                    f"{data['cpu_python_seconds']:.1f} s, PostgreSQL "
+                    f"{data['cpu_postgres_seconds']:.1f} s",
                     flush=True,
                 )
     sync_s = common.median(r["seconds"] for r in runs["sync"])

@@ -24,7 +24,7 @@ CHUNK = 500
 def commits_without_waiting():
     """Within this block, a commit on PostgreSQL does not wait for the disk.
 
-    The sync's page transactions run inside it. That is safe: the run's last commit, made after
+    The sync's pages are stored inside it. That is safe: the run's last commit, made after
     the block, moves the read-back mark and does wait, and PostgreSQL makes its log durable in
     order, so the pages are on disk before the mark is. A crash can only lose pages of a run that
     never succeeded, and the next run reads those again from the old mark.
@@ -52,10 +52,9 @@ def store_calls(
     """
     if not rows:
         return 0, 0
-    # Inside the sync's page transaction this adds nothing (no savepoint); alone it makes one.
+    if connection.vendor == "postgresql":
+        return _store_by_json(pbx_id, rows, now, dry_run)  # one statement: atomic on its own
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            return _store_by_json(pbx_id, rows, now, dry_run)
         return _store_by_orm(pbx_id, rows, now, dry_run)
 
 

@@ -32,6 +32,7 @@ the history later, however long, starts after the new mark. A failed run leaves 
 import datetime as dt
 import logging
 import math
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -66,6 +67,7 @@ logger = logging.getLogger(__name__)
 # How often a run may re-read a stretch of history that kept changing before it gives up.
 MAX_REREADS = 8
 DIRECTORY_CACHE_SECONDS = 6 * 60 * 60
+PROGRESS_SAVE_SECONDS = 1.0
 
 
 class SyncAlreadyRunning(Exception):
@@ -426,19 +428,38 @@ def _normalized_batches(reader: "HistoryReader", directory: Directory) -> Iterat
         yield _Batch(rows, rejected, len(entries), reader.pages)
 
 
-def _store_page(run: SyncRun, batch: _Batch, lock: "_Lock | None", dry_run: bool) -> None:
-    """Store one batch and the run's progress, in one transaction."""
-    with transaction.atomic():
-        _store(run, batch, dry_run=dry_run)
-        if not dry_run:
-            lock.extend()
-            SyncRun.objects.filter(pk=run.pk).update(
-                pages=run.pages,
-                fetched=run.fetched,
-                created=run.created,
-                updated=run.updated,
-                rejected=run.rejected,
-            )
+class _ProgressRecorder:
+    """Writes a running run's counts, for the pages that show it, at most once a second."""
+
+    def __init__(self, run: SyncRun):
+        self.run = run
+        self.saved_at = -math.inf
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self.saved_at < PROGRESS_SAVE_SECONDS:
+            return
+        run = self.run
+        SyncRun.objects.filter(pk=run.pk).update(
+            pages=run.pages,
+            fetched=run.fetched,
+            created=run.created,
+            updated=run.updated,
+            rejected=run.rejected,
+        )
+        self.saved_at = now
+
+
+def _store_page(run, batch: _Batch, lock, dry_run: bool, record_progress) -> None:
+    """Store one batch; keep the lock and the recorded progress up to date.
+
+    Each page's calls are committed as they are stored (on PostgreSQL a page is one statement);
+    the run's final counts are saved when it ends, whatever the progress last recorded.
+    """
+    _store(run, batch, dry_run=dry_run)
+    if not dry_run:
+        lock.extend()
+        record_progress()
     if settings.DEBUG and not connection.force_debug_cursor:
         # DEBUG keeps every query's SQL (up to 9,000 of them); a long run would hold hundreds
         # of megabytes of it. Requests start afresh the same way.
@@ -572,8 +593,9 @@ def _run(pbx, lock, started, trigger, full, since, dry_run, progress) -> SyncRun
             # The next answers are read and normalized in a thread while this one is stored.
             batches = read_ahead(lambda: _normalized_batches(reader, directory))
             with commits_without_waiting(), closing(batches):
+                record_progress = _ProgressRecorder(run)
                 for batch in batches:
-                    _store_page(run, batch, lock, dry_run)
+                    _store_page(run, batch, lock, dry_run, record_progress)
                     if progress is not None:
                         progress(run)
             run.pages = reader.pages
