@@ -1,12 +1,23 @@
 """Load N realistic calls straight into PostgreSQL with COPY, fast.
 
-Usage: DATABASE_URL=postgres://.../bench python bench/seed_calls.py --calls 1000000 [--days 730]
+Usage: DATABASE_URL=postgres://.../bench python bench/seed_calls.py --calls 1000000
+       [--per-day 2000 | --days 500]
 
-Calls spread over the last --days days (ending now) with weekday business-hour peaks in
-Asia/Tashkent, a realistic mix of directions (60% inbound, 30% outbound, 10% internal) and statuses,
-40 extensions and a pool of external numbers that call again (written in the shapes a PBX passes
-on: +998..., 998..., 9 digits). Every derived column is computed by the project's own number
-functions, so filters and a number's history find these calls as they find synced ones.
+A call center's volume per day does not depend on how much history is stored: more stored calls
+mean a *longer* history, not more calls a day. So the calls come at a constant rate, --per-day a
+day on average (2,000 by default: 1,000,000 calls reach about 500 days back, 100,000 about 50
+days), shaped by weekday (Saturday and Sunday are quiet) and by business hours in Asia/Tashkent;
+--days instead spreads the calls over that many days. Today holds only the hours already past.
+The rows are written in time order, as a sync writes them, so the table's physical order (and its
+ids) follow `started_at` as they do in production. Spreading a growing number of calls over a
+fixed span instead would make every day, month and year grow with the table: a page over "this
+month" would then look slower with more history only because the month holds more calls.
+
+A realistic mix of directions (60% inbound, 30% outbound, 10% internal) and statuses, 40
+extensions and a pool of external numbers that call again (one number per 20 calls, written in
+the shapes a PBX passes on: +998..., 998..., 9 digits). Every derived column is computed by the
+project's own number functions, so filters and a number's history find these calls as they find
+synced ones.
 
 With --fast (the default for more than 200,000 calls) the secondary indexes of the calls table
 are dropped during the load and built again afterwards, which is several times faster; the table's
@@ -42,6 +53,7 @@ TASHKENT = timedelta(hours=5)
 STATUSES = [("answered", 4, 70), ("no_answer", 3, 15), ("busy", 2, 7), ("failed", 1, 5),
             ("voicemail", 6, 2), ("barred", 5, 1)]  # fmt: skip
 DIRECTIONS = (("inbound", 60), ("outbound", 30), ("internal", 10))
+PER_DAY = 2000
 COLUMNS = (
     "pbx_id, key, started_at, direction, from_number, from_number_normalized, from_name, "
     "to_number, to_number_normalized, to_name, extension, external_number, status, status_code, "
@@ -58,28 +70,60 @@ def _cumulative(weights):
     return out
 
 
+def _split(count: int, weights: list[float]) -> list[int]:
+    """``count`` split in proportion to ``weights`` (largest remainders), adding up exactly."""
+    total = sum(weights)
+    shares = [count * w / total for w in weights]
+    parts = [int(share) for share in shares]
+    by_remainder = sorted(range(len(weights)), key=lambda i: shares[i] - parts[i], reverse=True)
+    for i in by_remainder[: count - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def history_days(count: int, per_day: int = PER_DAY) -> int:
+    """How many days ``count`` calls reach back at ``per_day`` calls a day on average."""
+    return max(1, -(-count // per_day))
+
+
+def _start_times(rnd: random.Random, count: int, days: int, now: datetime):
+    """``count`` start times over the last ``days`` local days (today up to ``now``), in order."""
+    today = (now + TASHKENT).date()
+    day_list = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    weights = [DAY_WEIGHTS[d.weekday()] for d in day_list]
+    # Today is only partly over: its share is the part of its hours' weight already past.
+    local_now = now + TASHKENT
+    hours_past = (
+        sum(HOUR_WEIGHTS[: local_now.hour])
+        + HOUR_WEIGHTS[local_now.hour] * (local_now.minute * 60 + local_now.second) / 3600
+    )
+    weights[-1] *= hours_past / sum(HOUR_WEIGHTS)
+    hour_cum = _cumulative(HOUR_WEIGHTS)
+    for day, calls in zip(day_list, _split(count, weights), strict=True):
+        times = []
+        while len(times) < calls:
+            hour = rnd.choices(range(24), cum_weights=hour_cum)[0]
+            local = datetime(day.year, day.month, day.day, hour, rnd.randrange(60),
+                             rnd.randrange(60))  # fmt: skip
+            started = (local - TASHKENT).replace(tzinfo=UTC)
+            if started <= now:  # today's later hours have not happened yet
+                times.append(started)
+        times.sort()
+        yield from times
+
+
 def _rows(pbx_id: int, count: int, days: int, seed: int, key_prefix: str, now: datetime):
     rnd = random.Random(seed)
     extensions = [str(n) for n in range(101, 141)]
     ext_names = {ext: f"Operator {ext}" for ext in extensions}
     pool = [f"{rnd.choice(('90', '91', '93', '94', '97', '99', '71'))}{rnd.randrange(10**7):07d}"
             for _ in range(max(50, min(50_000, count // 20)))]  # fmt: skip
-    first_day = (now + TASHKENT).date() - timedelta(days=days - 1)
-    day_list = [first_day + timedelta(days=n) for n in range(days)]
-    day_cum = _cumulative([DAY_WEIGHTS[d.weekday()] for d in day_list])
-    hour_cum = _cumulative(HOUR_WEIGHTS)
     dir_names, dir_cum = [d for d, _w in DIRECTIONS], _cumulative([w for _d, w in DIRECTIONS])
     st_names = [s[0] for s in STATUSES]
     st_cum = _cumulative([s[2] for s in STATUSES])
     st_codes = {name: code for name, code, _w in STATUSES}
     choices = rnd.choices
-    for n in range(count):
-        day = choices(day_list, cum_weights=day_cum)[0]
-        hour = choices(range(24), cum_weights=hour_cum)[0]
-        local = datetime(day.year, day.month, day.day, hour, rnd.randrange(60), rnd.randrange(60))
-        started = (local - TASHKENT).replace(tzinfo=UTC)
-        while started > now:  # today's later hours have not happened yet
-            started -= timedelta(days=1)
+    for n, started in enumerate(_start_times(rnd, count, days, now)):
         direction = choices(dir_names, cum_weights=dir_cum)[0]
         ext = rnd.choice(extensions)
         nsn = rnd.choice(pool)
@@ -119,9 +163,11 @@ def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
     return cursor.fetchall()
 
 
-def seed(count: int, days: int = 730, seed_value: int = 7, pbx_name: str = "Bench PBX",
+def seed(count: int, days: int | None = None, seed_value: int = 7, pbx_name: str = "Bench PBX",
          key_prefix: str = "bench:", fast: bool | None = None) -> int:  # fmt: skip
-    """COPY ``count`` calls of the PBX named ``pbx_name`` (created if needed); returns its id."""
+    """COPY ``count`` calls of the PBX named ``pbx_name`` (created if needed), in time order, over
+    ``days`` days (by default as many as PER_DAY calls a day need); returns the PBX's id."""
+    days = days or history_days(count)
     if connection.vendor != "postgresql":
         raise RuntimeError("seed_calls loads data with COPY: point DATABASE_URL at PostgreSQL.")
     pbx, _ = PbxConnection.objects.get_or_create(
@@ -150,7 +196,9 @@ def seed(count: int, days: int = 730, seed_value: int = 7, pbx_name: str = "Benc
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, required=True)
-    parser.add_argument("--days", type=int, default=730)
+    span = parser.add_mutually_exclusive_group()
+    span.add_argument("--per-day", type=int, default=PER_DAY, help="average calls a day")
+    span.add_argument("--days", type=int, help="spread the calls over this many days instead")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--pbx-name", default="Bench PBX")
     parser.add_argument("--key-prefix", default="bench:")
@@ -167,8 +215,9 @@ def main():
     if connection.vendor != "postgresql":
         sys.exit("The benchmark loads data with COPY: point DATABASE_URL at PostgreSQL.")
     started = time.perf_counter()
-    seed(args.calls, args.days, args.seed, args.pbx_name, args.key_prefix, args.fast)
-    print(f"loaded {args.calls:,} calls in {time.perf_counter() - started:.1f} s")
+    days = args.days or history_days(args.calls, args.per_day)
+    seed(args.calls, days, args.seed, args.pbx_name, args.key_prefix, args.fast)
+    print(f"loaded {args.calls:,} calls over {days} days in {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":

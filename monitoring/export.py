@@ -45,15 +45,12 @@ def local_iso(value) -> str:
 
 # A phone number such as +998901234567 cannot carry a formula: it is left as it is.
 _PLAIN_NUMBER = re.compile(r"^\+?[0-9][0-9 ]*$")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)  # each is one character
 
 
 def safe_cell(value):
     """Text a spreadsheet would take for a formula gets a leading apostrophe."""
-    if (
-        isinstance(value, str)
-        and value.startswith(FORMULA_STARTS)
-        and not _PLAIN_NUMBER.match(value)
-    ):
+    if isinstance(value, str) and value[:1] in _FORMULA_FIRST and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
 
@@ -83,22 +80,56 @@ def iter_csv(queryset, *, bom: bool = True) -> Iterator[str]:
     """CSV text chunks: a header row, then one row per call (labels in the active language).
 
     ``bom`` starts the file with a UTF-8 byte order mark so that Excel reads Cyrillic names.
+    A 100,000-row export spends as much time here as in the database: each row is one tuple
+    built without lookups by name, and each chunk of rows is written at once.
     """
     directions = {value: str(label) for value, label in Direction.choices}
     statuses = {value: str(label) for value, label in CallStatus.choices}
-    keys = [key for key, _header in EXPORT_COLUMNS]
+    zone = timezone.get_current_timezone()
+    safe = safe_cell
 
-    def cells(row: tuple) -> list:
-        values = dict(zip(keys, row, strict=True))
-        values["started_at"] = local_iso(values["started_at"])
-        values["direction"] = directions.get(values["direction"], values["direction"])
-        values["status"] = statuses.get(values["status"], values["status"])
-        return [safe_cell(values[key]) for key in keys]
+    def cells(row: tuple) -> tuple:
+        # The order of EXPORT_COLUMNS (checked below).
+        started, direction, from_number, from_name, to_number, to_name, extension, status = row[:8]
+        return (
+            started.astimezone(zone).isoformat(timespec="seconds") if started else "",
+            directions.get(direction, direction),
+            safe(from_number),
+            safe(from_name),
+            safe(to_number),
+            safe(to_name),
+            safe(extension),
+            statuses.get(status, status),
+            row[8],  # total, talk and wait seconds
+            row[9],
+            row[10],
+            safe(row[11]),  # the PBX's name
+        )
 
     header = ("\ufeff" if bom else "") + _csv_line([str(h) for _key, h in EXPORT_COLUMNS])
     yield header
-    rows = (cells(row) for row in _rows(queryset, [_source_field(k) for k in keys]))
-    yield from _chunked(rows, lambda buffer: csv.writer(buffer, lineterminator="\r\n").writerow)
+    buffer = io.StringIO()
+    writerows = csv.writer(buffer, lineterminator="\r\n").writerows
+    batch = []
+    for row in _rows(queryset, [_source_field(key) for key in _CSV_KEYS]):
+        batch.append(cells(row))
+        if len(batch) == ROWS_PER_CHUNK:
+            writerows(batch)
+            batch.clear()
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if batch:
+        writerows(batch)
+        yield buffer.getvalue()
+
+
+_CSV_KEYS = [key for key, _header in EXPORT_COLUMNS]
+if _CSV_KEYS != [
+    "started_at", "direction", "from_number", "from_name", "to_number", "to_name", "extension",
+    "status", "total_seconds", "talk_seconds", "wait_seconds", "pbx",
+]:  # fmt: skip
+    raise RuntimeError("iter_csv's cells() builds its rows in the order of EXPORT_COLUMNS.")
 
 
 def _csv_line(cells: list) -> str:

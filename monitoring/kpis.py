@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncHour
 
@@ -85,8 +86,10 @@ def peak_concurrency(period: Period, calls: QuerySet | None = None) -> tuple[int
     """The most calls in progress at one moment, and the first moment it happened.
 
     A call is in progress over [start, start + total seconds). A sweep over the period's calls in
-    start order: only (start, seconds) pairs are read, streamed, and the heap holds only the
-    calls still in progress, so memory stays small however many calls the period has.
+    start order: at each start, the calls started so far minus those ended by then. On PostgreSQL
+    the sweep runs in the database (a running sum over the starts and ends, one row comes back);
+    elsewhere only (start, seconds) pairs are read, streamed, and a heap holds only the calls
+    still in progress, so memory stays small however many calls the period has.
     """
     rows = (
         calls_in(period, calls)
@@ -94,6 +97,8 @@ def peak_concurrency(period: Period, calls: QuerySet | None = None) -> tuple[int
         .order_by("started_at")
         .values_list("started_at", "total_seconds")
     )
+    if connections[rows.db].vendor == "postgresql":
+        return _peak_concurrency_sql(rows)
     ends: list[datetime] = []
     peak, peak_at = 0, None
     for started_at, seconds in rows.iterator(chunk_size=5000):
@@ -103,6 +108,34 @@ def peak_concurrency(period: Period, calls: QuerySet | None = None) -> tuple[int
         if len(ends) > peak:
             peak, peak_at = len(ends), started_at
     return peak, peak_at
+
+
+def _peak_concurrency_sql(rows: QuerySet) -> tuple[int, datetime | None]:
+    """The sweep of `peak_concurrency` in one PostgreSQL query over `rows` (start, seconds).
+
+    Every start counts +1 and every end -1; in time order, an end before a start of the same
+    moment (a call that ends as another starts does not overlap it). The running sum at a start
+    is the number of calls in progress then; the highest, at its earliest start, is the peak.
+    """
+    rows = rows.order_by()
+    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    query = f"""
+        WITH calls (started_at, seconds) AS ({sql}),
+        events (at, step) AS (
+            SELECT started_at, 1 FROM calls
+            UNION ALL
+            SELECT started_at + seconds * INTERVAL '1 second', -1 FROM calls
+        ),
+        sweep AS (
+            SELECT at, step, SUM(step) OVER (ORDER BY at, step ROWS UNBOUNDED PRECEDING) AS running
+            FROM events
+        )
+        SELECT running, at FROM sweep WHERE step = 1 ORDER BY running DESC, at LIMIT 1
+    """  # noqa: S608 - the queryset's own compiled SQL and parameters
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(query, params)
+        row = cursor.fetchone()
+    return (int(row[0]), row[1]) if row else (0, None)
 
 
 @dataclass
@@ -116,29 +149,31 @@ def missed_not_called_back(period: Period, calls: QuerySet | None = None) -> lis
     """External numbers whose last inbound call in the period was missed, with no answered call
     with us (inbound or outbound, at any time) since. Most recent first.
 
-    One query: each missed inbound call in the period is kept when no later inbound call from the
-    same number falls in the period and no answered call with the number followed it. Both
-    subqueries use the (external_number, started_at) index.
+    One query: each missed inbound call in the period is kept when no call with the same number
+    follows it that is either a later inbound call in the period or an answered call. Such a call
+    starts at or after the missed one, so at or after the period's start: that bound keeps the
+    test to the calls since the period began (an index range, whatever the history's length),
+    matched by number either in a hash or through the (external_number, started_at) index.
     """
-    later_inbound = Call.objects.filter(
-        INBOUND,
-        external_number=OuterRef("external_number"),
-        started_at__lt=period.end,
-    ).filter(
-        Q(started_at__gt=OuterRef("started_at"))
-        | Q(started_at=OuterRef("started_at"), id__gt=OuterRef("id"))
+    later = Q(started_at__gt=OuterRef("started_at")) | Q(id__gt=OuterRef("id"))
+    follower = (
+        Call.objects.filter(
+            external_number=OuterRef("external_number"),
+            started_at__gte=OuterRef("started_at"),
+        )
+        # Implied by the line above (the missed call is in the period); bounds the scan.
+        .filter(started_at__gte=period.start)
+        .exclude(id=OuterRef("id"))
+        .filter(
+            (INBOUND & Q(started_at__lt=period.end) & later)
+            | (ANSWERED & Q(direction__in=(Direction.INBOUND, Direction.OUTBOUND)))
+        )
     )
-    answered_since = Call.objects.filter(
-        ANSWERED,
-        direction__in=(Direction.INBOUND, Direction.OUTBOUND),
-        external_number=OuterRef("external_number"),
-        started_at__gte=OuterRef("started_at"),
-    ).exclude(id=OuterRef("id"))
     rows = (
         calls_in(period, calls)
         .filter(INBOUND & MISSED)
         .exclude(external_number="")
-        .filter(~Exists(later_inbound), ~Exists(answered_since))
+        .filter(~Exists(follower))
         .order_by("-started_at", "-id")
         .values_list("external_number", "from_name", "started_at")
     )
@@ -166,19 +201,36 @@ class Activity:
     buckets: list[Bucket] = field(default_factory=list)
 
 
+def _buckets(period: Period):
+    """(by, bucket expression, every bucket key of the period) of the chart: local hours for one
+    day, local days for longer periods."""
+    zone = local_zone()
+    if period.is_single_day:
+        first = datetime.combine(period.first_day, datetime.min.time(), tzinfo=zone)
+        keys = [first + timedelta(hours=n) for n in range(24)]
+        return "hour", TruncHour("started_at", tzinfo=zone), keys
+    return "day", TruncDate("started_at", tzinfo=zone), period.days
+
+
+def _activity(by: str, keys: list, rows) -> Activity:
+    """The chart's buckets from grouped rows (bucket, inbound answered, inbound missed, outbound),
+    every key present, in order."""
+    zone = local_zone()
+    buckets = {key: Bucket(start=key) for key in keys}
+    for key, inbound_answered, inbound_missed, outbound in rows:
+        if by == "hour":
+            key = key.astimezone(zone)
+        if key in buckets:
+            buckets[key].inbound_answered = inbound_answered
+            buckets[key].inbound_missed = inbound_missed
+            buckets[key].outbound = outbound
+    return Activity(by=by, buckets=list(buckets.values()))
+
+
 def activity(period: Period, calls: QuerySet | None = None) -> Activity:
     """Inbound answered, inbound missed and outbound calls per local hour (one day) or per local
     day (longer periods), every hour or day of the period present, in one grouped query."""
-    zone = local_zone()
-    if period.is_single_day:
-        by = "hour"
-        bucket = TruncHour("started_at", tzinfo=zone)
-        first = datetime.combine(period.first_day, datetime.min.time(), tzinfo=zone)
-        keys = [first + timedelta(hours=n) for n in range(24)]
-    else:
-        by = "day"
-        bucket = TruncDate("started_at", tzinfo=zone)
-        keys = period.days
+    by, bucket, keys = _buckets(period)
     rows = (
         calls_in(period, calls)
         .annotate(bucket=bucket)
@@ -189,17 +241,9 @@ def activity(period: Period, calls: QuerySet | None = None) -> Activity:
             inbound_missed=Count("id", filter=INBOUND & MISSED),
             outbound=Count("id", filter=Q(direction=Direction.OUTBOUND)),
         )
+        .values_list("bucket", "inbound_answered", "inbound_missed", "outbound")
     )
-    buckets = {key: Bucket(start=key) for key in keys}
-    for row in rows:
-        key = row["bucket"]
-        if by == "hour":
-            key = key.astimezone(zone)
-        if key in buckets:
-            buckets[key].inbound_answered = row["inbound_answered"]
-            buckets[key].inbound_missed = row["inbound_missed"]
-            buckets[key].outbound = row["outbound"]
-    return Activity(by=by, buckets=list(buckets.values()))
+    return _activity(by, keys, rows)
 
 
 # The per-extension table's columns: GET value → ordering expression.
@@ -241,3 +285,108 @@ def per_extension(
         )
         .order_by(order, "extension")
     )
+
+
+# -- The dashboard's figures in one pass ---------------------------------------------------------
+
+# per_extension's columns → the combined query's.
+_EXTENSION_COLUMNS = {
+    "extension": "extension",
+    "calls": "total",
+    "answered": "answered",
+    "missed": "inbound_missed",
+    "talk": "total_talk",
+    "average_talk": "average_talk",
+}
+
+
+def dashboard_figures(
+    period: Period, calls: QuerySet | None = None, sort: str = DEFAULT_EXTENSION_SORT
+) -> tuple[Summary, Activity, list[dict]]:
+    """`summary`, `activity` and `per_extension` of the period, the same figures.
+
+    On PostgreSQL in one query that reads the period's calls once: GROUPING SETS computes the
+    same conditional aggregates over all the calls (the summary), per chart bucket and per
+    extension. Elsewhere, the three queries.
+    """
+    base = calls_in(period, calls)
+    if connections[base.db].vendor != "postgresql":
+        return summary(period, calls), activity(period, calls), per_extension(period, calls, sort)
+    return _dashboard_figures_sql(base, period, sort)
+
+
+def _dashboard_figures_sql(base: QuerySet, period: Period, sort: str):
+    threshold = settings.SERVICE_LEVEL_SECONDS
+    by, bucket, keys = _buckets(period)
+    inner = base.annotate(bucket=bucket).order_by()
+    inner = inner.values("bucket", "extension", "direction", "status", "id", "wait_seconds",
+                         "talk_seconds")  # fmt: skip
+    sql, params = inner.query.get_compiler(using=inner.db).as_sql()
+    sort = clean_extension_sort(sort)
+    column = _EXTENSION_COLUMNS[sort.removeprefix("-")]
+    order = f"{column} DESC NULLS LAST" if sort.startswith("-") else f"{column} ASC"
+    inbound = "direction = %s"
+    answered = "status = %s"
+    missed = f"status IN ({', '.join(['%s'] * len(MISSED_STATUSES))})"
+    query = f"""
+        SELECT GROUPING(bucket), GROUPING(extension), bucket, extension,
+            COUNT(id) AS total,
+            COUNT(id) FILTER (WHERE {inbound}) AS inbound,
+            COUNT(id) FILTER (WHERE direction = %s) AS outbound,
+            COUNT(id) FILTER (WHERE direction = %s) AS internal,
+            COUNT(id) FILTER (WHERE {inbound} AND {answered}) AS inbound_answered,
+            COUNT(id) FILTER (WHERE {inbound} AND {missed}) AS inbound_missed,
+            COUNT(id) FILTER (WHERE {inbound} AND {answered} AND wait_seconds <= %s)
+                AS inbound_within_service_level,
+            AVG(wait_seconds) FILTER (WHERE {inbound} AND {answered}) AS average_wait,
+            MAX(wait_seconds) FILTER (WHERE {inbound} AND {answered}) AS longest_wait,
+            COUNT(id) FILTER (WHERE {answered}) AS answered,
+            SUM(talk_seconds) AS total_talk,
+            AVG(talk_seconds) FILTER (WHERE {answered}) AS average_talk
+        FROM ({sql} OFFSET 0) AS calls
+        GROUP BY GROUPING SETS ((), (bucket), (extension))
+        ORDER BY GROUPING(extension), {order}, extension
+    """  # noqa: S608 - the queryset's own compiled SQL and parameters; the order is from a list
+    inbound_p, answered_p, missed_p = [Direction.INBOUND], [CallStatus.ANSWERED], MISSED_STATUSES
+    values = [
+        *inbound_p,
+        Direction.OUTBOUND,
+        Direction.INTERNAL,
+        *inbound_p, *answered_p,
+        *inbound_p, *missed_p,
+        *inbound_p, *answered_p, threshold,
+        *inbound_p, *answered_p,
+        *inbound_p, *answered_p,
+        *answered_p,
+        *answered_p,
+        *params,
+    ]  # fmt: skip
+    connection = connections[base.db]
+    with connection.cursor() as cursor:
+        cursor.execute(query, values)
+        names = [column.name for column in cursor.description]
+        rows = cursor.fetchall()
+    figures = None
+    chart_rows, extensions = [], []
+    for row in rows:
+        # GROUPING(x) is 1 in the rows where x is rolled up: both, the summary; one, a grouping.
+        bucket_rolled_up, extension_rolled_up, key, extension = row[:4]
+        row = dict(zip(names[4:], row[4:], strict=True))
+        for name in ("average_wait", "average_talk"):
+            row[name] = None if row[name] is None else float(row[name])
+        if bucket_rolled_up and extension_rolled_up:
+            figures = row
+        elif extension_rolled_up:
+            if by == "hour" and key is not None:
+                key = inner.query.annotations["bucket"].convert_value(key, None, connection)
+            chart_rows.append(
+                (key, row["inbound_answered"], row["inbound_missed"], row["outbound"])
+            )
+        elif extension != "":
+            extensions.append(
+                {name: row[source] if name != "extension" else extension
+                 for name, source in _EXTENSION_COLUMNS.items()}
+            )  # fmt: skip
+    figures["total_talk"] = figures["total_talk"] or 0
+    result = Summary(service_level_seconds=threshold, **figures)
+    return result, _activity(by, keys, chart_rows), extensions

@@ -260,7 +260,8 @@ def normalize_record(record, directory: Directory) -> dict:
         "total_seconds": total,
         "talk_seconds": talk,
         "wait_seconds": max(total - talk, 0),
-        "raw": storable(record),
+        # Exactly as received; the store makes it storable (see ``storable``).
+        "raw": record,
     }
 
 

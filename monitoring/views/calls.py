@@ -2,12 +2,16 @@
 number's history."""
 
 import json
+import re
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
+from django.db import connections
 from django.db.models import Count, Max, Min, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.roles import calls_visible_to
@@ -17,57 +21,202 @@ from monitoring.export_xlsx import xlsx_response
 from monitoring.filters import (
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
+    TABLE_COLUMNS,
     CallFilterForm,
     filter_calls,
     number_calls,
-    table_rows,
 )
-from monitoring.models import MISSED_STATUSES, Call, CallStatus
+from monitoring.models import MISSED_STATUSES, Call, CallStatus, Direction
 from monitoring.numbers import national_number
 from monitoring.periods import Period
+from monitoring.templatetags.monitoring_format import EMPTY, duration
 
 # How far back a link from an extension number looks (its calls on the Calls page).
 EXTENSION_LINK_PERIOD = "month"
 
 
-class _IdsFirstPaginator(Paginator):
-    """Finds a page's ids first, from the index alone, then loads just those rows.
+# Above this many calls (PostgreSQL's estimate), the Calls page counts them only roughly.
+ESTIMATE_ABOVE = 10_000
 
-    A deep page (OFFSET 50,000) then walks the (started_at, id) index instead of sorting the
-    whole period's rows with every column the table shows.
+
+def estimated_count(calls) -> int | None:
+    """PostgreSQL's planner estimate of how many rows `calls` has (no row is read); None on other
+    databases."""
+    if connections[calls.db].vendor != "postgresql":
+        return None
+    plan = json.loads(calls.order_by().values("pk").explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def about(count: int) -> int:
+    """A count rounded to two significant digits, as "about N calls" shows an estimate."""
+    if count < 100:
+        return count
+    scale = 10 ** (len(str(count)) - 2)
+    return round(count / scale) * scale
+
+
+class CallPaginator(Paginator):
+    """Pages of calls that find a page's ids first, and count long periods only roughly.
+
+    A page's ids come from the index alone, then just those rows are loaded: a deep page
+    (OFFSET 50,000) walks the (started_at, id) index instead of sorting the whole period's rows
+    with every column the table shows.
+
+    An exact COUNT(*) reads every row of the period (a year: ~700,000 at 2,000 calls a day). On
+    PostgreSQL, when the planner expects more than ESTIMATE_ABOVE rows, its estimate stands in for
+    the count (`estimated` is then True and the page says "about N calls"); each page then
+    corrects it with what it sees: a page that reaches the end makes the count exact, a page
+    that is not the last keeps a next page, and a page beyond the real end or the estimated one
+    counts exactly (a page past the end then shows the last page, as everywhere).
     """
 
-    def _get_page(self, object_list, number, paginator):
-        ids = list(object_list.values_list("pk", flat=True))
-        rows = table_rows(self.object_list.model.objects.filter(pk__in=ids).order_by()).in_bulk()
-        return super()._get_page([rows[pk] for pk in ids if pk in rows], number, paginator)
+    def __init__(self, object_list, per_page, count: int | None = None):
+        super().__init__(object_list, per_page)
+        self.estimated = False
+        if count is not None:
+            self._set_count(count)
+
+    def _set_count(self, count: int, estimated: bool = False) -> None:
+        self.__dict__["count"] = count
+        self.__dict__.pop("num_pages", None)
+        self.__dict__.pop("page_range", None)
+        self.estimated = estimated
+
+    @cached_property
+    def count(self) -> int:
+        estimate = estimated_count(self.object_list)
+        if estimate is not None and estimate > ESTIMATE_ABOVE:
+            self.estimated = True
+            return estimate
+        return self.object_list.count()
+
+    @property
+    def shown_count(self) -> int:
+        """The count as the page shows it: an estimate rounded."""
+        return about(self.count) if self.estimated else self.count
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            if not self.estimated or int(number) < 1:
+                raise
+            # Past the estimated last page: count for real, the estimate may have been low.
+            self._set_count(self.object_list.count())
+            return super().validate_number(number)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        # One id more than the page shows: whether a next page exists, without counting.
+        ids = list(
+            self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page + 1]
+        )
+        more = len(ids) > self.per_page
+        ids = ids[: self.per_page]
+        if self.estimated:
+            if not ids and number > 1:
+                # Past the real end: count exactly (once), then show the real last page.
+                self._set_count(self.object_list.count())
+                return self.page(min(number, self.num_pages))
+            if not more:
+                self._set_count(bottom + len(ids))  # this page is the last: now it is exact
+            elif self.count <= bottom + len(ids):
+                self._set_count(bottom + len(ids) + 1, estimated=True)  # at least one more
+        rows = self.object_list.model.objects.filter(pk__in=ids).order_by().values(*TABLE_COLUMNS)
+        by_id = {row["id"]: row for row in rows}
+        return self._get_page(table_page([by_id[pk] for pk in ids if pk in by_id]), number, self)
+
+
+def table_page(rows: list[dict]) -> list[dict]:
+    """The calls table's rows from `filters.TABLE_COLUMNS` values: every value ready to print, in
+    the active language and time zone.
+
+    A page has 50 to 200 rows: model instances, and template filters, tags and includes run for
+    each cell, cost more than the page's SQL. Each row is a dict (the template's first lookup)
+    of the values the template used to compute: pk, detail_url, time, direction,
+    direction_label, from_number, from_link, from_name, to_number, to_link, to_name, extension
+    ("—" when none), status, status_label, status_title, wait, talk, total (m:ss), pbx.
+    """
+    directions = {value: str(label) for value, label in Direction.choices}
+    statuses = {value: str(label) for value, label in CallStatus.choices}
+    links = _NumberLinks()
+    detail = reverse("call_detail", args=[0])[: -len("0/")]  # "/calls/" + pk + "/"
+    zone = timezone.get_current_timezone()
+    table = []
+    for row in rows:
+        pk, extension, code = row["id"], row["extension"], row["status_code"]
+        table.append(
+            {
+                "pk": pk,
+                "detail_url": f"{detail}{pk}/",
+                "time": row["started_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                "direction": row["direction"],
+                "direction_label": directions.get(row["direction"], row["direction"]),
+                "from_number": row["from_number"],
+                "from_link": links.link(row["from_number"], extension),
+                "from_name": row["from_name"],
+                "to_number": row["to_number"],
+                "to_link": links.link(row["to_number"], extension),
+                "to_name": row["to_name"],
+                "extension": extension or EMPTY,
+                "status": row["status"],
+                "status_label": statuses.get(row["status"], row["status"]),
+                "status_title": f"Kerio {code}" if code is not None else "",
+                "wait": duration(row["wait_seconds"]),
+                "talk": duration(row["talk_seconds"]),
+                "total": duration(row["total_seconds"]),
+                "pbx": row["pbx__name"],
+            }
+        )
+    return table
 
 
 def _page(request, calls, per_page: int, count: int | None = None):
     """One page of `calls`; a page number past the end shows the last page, garbage the first."""
-    paginator = _IdsFirstPaginator(calls, per_page)
-    if count is not None:
-        paginator.count = count  # already known: spare the COUNT(*) query
+    paginator = CallPaginator(calls, per_page, count)
     page = paginator.get_page(request.GET.get("page"))
     page.elided_pages = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    for call in page.object_list:
-        _add_number_links(call)
     return page
 
 
-def _add_number_links(call: Call) -> None:
-    """Where each party's number links to: an external number's history, or an extension's calls."""
-    for side in ("from", "to"):
-        number = getattr(call, f"{side}_number")
-        link = None
-        if number and number == call.extension:
-            query = f"?extension={number}&period={EXTENSION_LINK_PERIOD}"
-            link = reverse("call_list") + query
-        elif number:
+class _NumberLinks:
+    """`number_link` for the rows of one page, without reversing a URL per row."""
+
+    _PLAIN = re.compile(r"\+?[0-9]+")  # what reverse() leaves as it is in a path
+
+    def __init__(self):
+        self.calls = reverse("call_list")
+        self.history = reverse("number_history", args=["0"])[: -len("0/")]
+
+    def link(self, number: str, extension: str) -> str | None:
+        if number and number == extension:
+            return f"{self.calls}?extension={number}&period={EXTENSION_LINK_PERIOD}"
+        if number:
             normalized = national_number(number)
-            if normalized:
-                link = reverse("number_history", args=[normalized])
-        setattr(call, f"{side}_link", link)
+            if normalized and self._PLAIN.fullmatch(normalized):
+                return f"{self.history}{normalized}/"
+            return number_link(number, extension)
+        return None
+
+
+def number_link(number: str, extension: str) -> str | None:
+    """Where a party's number links to: an external number's history, or an extension's calls."""
+    if number and number == extension:
+        query = f"?extension={number}&period={EXTENSION_LINK_PERIOD}"
+        return reverse("call_list") + query
+    if number:
+        normalized = national_number(number)
+        if normalized:
+            return reverse("number_history", args=[normalized])
+    return None
+
+
+def _add_number_links(call: Call) -> None:
+    """Where each party's number links to (see `number_link`)."""
+    call.from_link = number_link(call.from_number, call.extension)
+    call.to_link = number_link(call.to_number, call.extension)
 
 
 def _visible_calls(request):

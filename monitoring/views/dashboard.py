@@ -155,15 +155,16 @@ def extension_columns(sort: str) -> list[dict]:
 
 def stats_context(request, period, sort) -> dict:
     calls = calls_visible_to(request.user, Call.objects.all())
-    summary = kpis.summary(period, calls)
+    # The summary, the chart and the per-extension table read the same calls: one pass.
+    summary, activity, extensions = kpis.dashboard_figures(period, calls, sort)
     peak = kpis.peak_concurrency(period, calls)
     missed = kpis.missed_not_called_back(period, calls)
     return {
         "period": period,
         "tiles": kpi_tiles(summary, peak, len(missed)),
-        "chart": charts.activity_chart(kpis.activity(period, calls)),
+        "chart": charts.activity_chart(activity),
         "missed_numbers": missed,
-        "extensions": kpis.per_extension(period, calls, sort),
+        "extensions": extensions,
         "extension_columns": extension_columns(sort),
         "stats_refresh_seconds": settings.SYNC_INTERVAL_SECONDS,
     }
