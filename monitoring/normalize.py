@@ -8,6 +8,7 @@ raises ``Rejected`` with the reason, so the sync can keep it aside instead of lo
 """
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -129,11 +130,19 @@ def _get(record: dict, name: str):
     value = record.get(name, _MISSING)
     if value is not _MISSING:
         return value
-    folded = name.casefold()
-    for key, value in record.items():
-        if isinstance(key, str) and key.casefold() == folded:
-            return value
-    return None
+    key = _keys_by_folded_name(tuple(record)).get(name.casefold(), _MISSING)
+    return None if key is _MISSING else record[key]
+
+
+@functools.lru_cache(maxsize=256)
+def _keys_by_folded_name(keys: tuple) -> dict:
+    """The first of ``keys`` for each case-folded name. A PBX sends its records with the same
+    fields, so this is worked out once per shape of record, not once per missing field."""
+    names: dict = {}
+    for key in keys:
+        if isinstance(key, str):
+            names.setdefault(key.casefold(), key)
+    return names
 
 
 def _is_number(value) -> bool:

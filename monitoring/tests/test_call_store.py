@@ -6,6 +6,7 @@ PostgreSQL (one statement fed by the page as JSON).
 
 import datetime as dt
 
+import psycopg
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -111,12 +112,21 @@ def test_an_empty_page_touches_nothing():
 
 
 @pytest.mark.postgres
-def test_on_postgresql_a_new_page_is_one_statement():
+def test_on_postgresql_a_new_page_is_one_statement(monkeypatch):
     pbx = make_pbx()
     page = rows(*((second, record(second)) for second in range(200)))
-    with CaptureQueriesContext(connection) as queries:
+    statements = []
+    execute = psycopg.Cursor.execute
+
+    def counted(cursor, query, *args, **kwargs):
+        statements.append(query)
+        return execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    with CaptureQueriesContext(connection) as django_queries:
         assert store_calls(pbx.pk, page, timezone.now()) == (200, 0)
-    assert len(queries) == 1
+    assert len(statements) + len(django_queries) == 1
+    assert Call.objects.filter(pbx=pbx).count() == 200
 
 
 @pytest.mark.postgres
