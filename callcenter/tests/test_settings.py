@@ -89,3 +89,24 @@ def test_it_generates_embedded_secrets_in_debug(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "secret_key").read_text().strip()
     assert (tmp_path / "field_encryption_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_embedded_broker_keeps_every_folder_under_var(tmp_path):
+    code = (
+        "from django.conf import settings; "
+        "print(*sorted(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(name, '') for name in "
+        "('data_folder_in', 'data_folder_out', 'processed_folder', 'control_folder')))"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env.update(DEBUG="true", VAR_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    folders = result.stdout.splitlines()[-1].split()
+    assert len(folders) == 4, result.stderr
+    assert all(Path(folder).is_relative_to(tmp_path) for folder in folders), folders
