@@ -1,7 +1,8 @@
 """Run every benchmark in turn (``make bench``): sync, incremental sync, live freshness, pages.
 
-Default sizes finish in about 15 minutes on 2 cores; --big adds the 1,000,000-record sync (about
-10 more minutes). Each script writes var/bench/<name>.json; this prints their tables as they run.
+Default sizes finish in about 10 minutes on 2 cores the first time (most of it seeding the
+1,000,000-call databases, which later runs reuse); --big adds the 1,000,000-record sync (about
+3 more minutes). Each script writes var/bench/<name>.json; this prints their tables as they run.
 
 Usage: python bench/run_all.py [--big] [--skip sync incremental live pages]
 """
