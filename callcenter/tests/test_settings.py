@@ -67,21 +67,30 @@ def test_it_passes_the_deploy_checks_in_production(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_its_default_language_is_uzbek_and_its_time_zone_tashkent(tmp_path):
-    code = "from django.conf import settings; print(settings.LANGUAGE_CODE, settings.TIME_ZONE)"
-    full_env = {
-        key: value for key, value in os.environ.items() if key not in {"LANGUAGE_CODE", "TIME_ZONE"}
-    }
-    full_env.update(DEBUG="true", VAR_DIR=str(tmp_path))
+def _printed_by_settings(code: str, var_dir, *, unset=()) -> list[str]:
+    """The words the last line of ``code`` prints, run in a debug process with its own var/ and
+    the environment variables ``unset`` removed."""
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+    env.update(DEBUG="true", VAR_DIR=str(var_dir))
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
+        [sys.executable, "manage.py", "shell", "-c", f"from django.conf import settings; {code}"],
         cwd=ROOT,
-        env=full_env,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert result.stdout.splitlines()[-1].split() == ["uz", "Asia/Tashkent"], result.stderr
+    assert result.stdout.strip(), result.stderr
+    return result.stdout.splitlines()[-1].split()
+
+
+def test_its_default_language_is_uzbek_and_its_time_zone_tashkent(tmp_path):
+    printed = _printed_by_settings(
+        "print(settings.LANGUAGE_CODE, settings.TIME_ZONE)",
+        tmp_path,
+        unset={"LANGUAGE_CODE", "TIME_ZONE"},
+    )
+    assert printed == ["uz", "Asia/Tashkent"]
 
 
 def test_it_generates_embedded_secrets_in_debug(tmp_path):
@@ -92,21 +101,11 @@ def test_it_generates_embedded_secrets_in_debug(tmp_path):
 
 
 def test_the_embedded_broker_keeps_every_folder_under_var(tmp_path):
-    code = (
-        "from django.conf import settings; "
-        "print(*sorted(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(name, '') for name in "
-        "('data_folder_in', 'data_folder_out', 'processed_folder', 'control_folder')))"
+    folders = _printed_by_settings(
+        "print(*(settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(name, '') for name in "
+        "('data_folder_in', 'data_folder_out', 'processed_folder', 'control_folder')))",
+        tmp_path,
+        unset={"REDIS_URL"},
     )
-    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
-    env.update(DEBUG="true", VAR_DIR=str(tmp_path))
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    folders = result.stdout.splitlines()[-1].split()
-    assert len(folders) == 4, result.stderr
+    assert len(folders) == 4, folders
     assert all(Path(folder).is_relative_to(tmp_path) for folder in folders), folders
