@@ -27,6 +27,12 @@ A run reads back to ``PbxConnection.sync_read_back_to`` and, when it succeeds, m
 ``min(run start - SYNC_LONGEST_CALL_SECONDS, start of the oldest call in progress)
 - SYNC_CLOCK_SKEW_SECONDS``. Calls in progress are read before the history, so a call that enters
 the history later, however long, starts after the new mark. A failed run leaves the mark alone.
+
+Storing
+-------
+A thread reads and normalizes the next answers (``read_ahead``) while the run's own thread stores
+the current one (``call_store``: one statement per page on PostgreSQL). Only the run's thread uses
+the database; only the reading thread uses the PBX connection until the reading ends.
 """
 
 import datetime as dt
