@@ -121,6 +121,14 @@ def test_below_the_threshold_the_count_is_exact(admin_client, pbx, monkeypatch):
     assert "<strong>30</strong> calls" in response.content.decode()
 
 
+@pytest.mark.postgres
+def test_nothing_to_see_is_estimated_as_nothing_without_asking_the_planner(pbx):
+    thirty_calls(pbx)
+    with CaptureQueriesContext(connection) as queries:
+        assert calls_views.estimated_count(Call.objects.none()) == 0
+    assert len(queries) == 0
+
+
 def test_other_databases_count_exactly(pbx):
     if POSTGRES:
         pytest.skip("PostgreSQL estimates")

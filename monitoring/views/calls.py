@@ -44,6 +44,8 @@ def estimated_count(calls) -> int | None:
     databases."""
     if connections[calls.db].vendor != "postgresql":
         return None
+    if calls.query.is_empty():
+        return 0  # .none(): there is no query to explain (an operator without extensions)
     plan = json.loads(calls.order_by().values("pk").explain(format="json"))
     return int(plan[0]["Plan"]["Plan Rows"])
 
