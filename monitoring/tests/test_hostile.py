@@ -181,3 +181,30 @@ def test_a_nul_character_does_not_stop_the_sync(make_kerio_simulator, db):
     assert snapshot.calls.get().from_name == "AliVali"
     # A second run finds nothing new: the keys come from the records as received.
     assert sync_pbx(pbx, full=True).created == 0
+
+
+def test_nan_and_infinity_do_not_stop_the_sync(make_kerio_simulator, db):
+    """NaN and Infinity are not JSON, but Python writes them and so may a PBX's encoder. A record
+    holding one is kept (the value as text) instead of failing its page, and every later run."""
+    simulator = make_kerio_simulator(history_size=0)
+    now = time.time() - 600
+    records = simulator.add_history(
+        [
+            call_record(now, PHONE, "101", CALL_DURATION=float("inf")),
+            call_record(now + 1, PHONE, "102", QUEUE_WAIT=float("nan")),
+            call_record(now + 2, PHONE, "103"),
+        ]
+    )
+    simulator.add_malformed({"TIMESTAMP": float("nan"), "FROM_NUM": PHONE, "TO_NUM": "104"})
+    pbx = connect(simulator)
+
+    run = sync_pbx(pbx)
+
+    assert run.outcome == SyncRun.Outcome.SUCCESS, run.error
+    assert (run.fetched, run.created, run.rejected) == (len(records) + 1, 2, 2)
+    assert Call.objects.get(to_number="102").raw["QUEUE_WAIT"] == "NaN"
+    rejected = [record.raw for record in run.rejected_records.all()]
+    assert {(raw["TIMESTAMP"], raw.get("CALL_DURATION")) for raw in rejected} == {
+        ("NaN", None),
+        (int(now), "Infinity"),
+    }

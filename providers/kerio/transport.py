@@ -178,7 +178,9 @@ class Transport:
         if status != 200:
             raise UnexpectedAnswer(f"HTTP {status} from {self.settings.url}", code=status)
         try:
-            answer = response.json()
+            # NaN and Infinity are not JSON, yet Python's encoder writes them: keep such a value
+            # as its text, which any database stores, rather than a float that none does.
+            answer = response.json(parse_constant=str)
         except ValueError:
             raise _Transient(UnexpectedAnswer("the answer is not JSON")) from None
         if not isinstance(answer, dict) or not ("result" in answer or "error" in answer):
