@@ -144,7 +144,8 @@ def _store_by_json(pbx_id: int, rows: dict[str, dict], now: dt.datetime, dry_run
     connection.ensure_connection()
     # Parameters bound by the server: the page's JSON travels apart from the statement instead of
     # being quoted into its text (Django's cursors bind on the client), a quarter faster a page.
-    with psycopg.Cursor(connection.connection) as cursor:
+    # wrap_database_errors: errors arrive as Django's, and a broken connection is noticed.
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_COUNT if dry_run else _UPSERT, params, prepare=False)
         created, updated = cursor.fetchone()
         if not dry_run and created + updated < len(rows):

@@ -158,7 +158,9 @@ def sort_second(record) -> int | None:
     if not isinstance(record, dict):
         return None
     value = _get(record, "TIMESTAMP")
-    if _is_number(value) and math.isfinite(value):
+    if type(value) is int:  # the common case; bool, an int subclass, is not a time
+        return value
+    if type(value) is float and math.isfinite(value):
         return math.floor(value)
     return None
 

@@ -221,10 +221,10 @@ class _Group:
     records: list
 
 
-def _groups(records: list) -> list[_Group]:
+def _groups(records: list, seconds: list[int | None]) -> list[_Group]:
+    """The records (with their ``sort_second``) grouped by second, in the answer's order."""
     groups: list[_Group] = []
-    for index, record in enumerate(records):
-        second = sort_second(record)
+    for index, (record, second) in enumerate(zip(records, seconds, strict=True)):
         if second is None:
             continue
         if groups and groups[-1].second == second:
@@ -300,12 +300,12 @@ class HistoryReader:
         second = sort_second(record)
         return second is None or (self.frontier is not None and second >= self.frontier)
 
-    def _stray_entries(self, records: list) -> list[tuple[dict, str]]:
+    def _stray_entries(self, records: list, seconds: list[int | None]) -> list[tuple[dict, str]]:
         """Records without a numeric TIMESTAMP: keep the highest count any answer showed."""
         counts: Counter[str] = Counter()
         first: dict[str, dict] = {}
-        for record in records:
-            if sort_second(record) is None:
+        for record, second in zip(records, seconds, strict=True):
+            if second is None:
                 digest = content_digest(record)
                 counts[digest] += 1
                 first.setdefault(digest, record)
@@ -333,8 +333,9 @@ class HistoryReader:
                 continue
             if not records:
                 return
-            batch = self._stray_entries(records)
-            groups = _groups(records)
+            seconds = [sort_second(record) for record in records]
+            batch = self._stray_entries(records, seconds)
+            groups = _groups(records, seconds)
             open_group = None
             for index, group in enumerate(groups):
                 if self.frontier is not None and group.second >= self.frontier:
@@ -380,14 +381,14 @@ class HistoryReader:
         last_of_group = page.start + group.last
         while True:
             following = self._fetch(position)
-            strays = self._stray_entries(following.records)
+            seconds = [sort_second(record) for record in following.records]
+            strays = self._stray_entries(following.records, seconds)
             if strays:
                 yield strays
             if following.total_items != page.total_items:
                 raise _Restart
             older = None
-            for index, record in enumerate(following.records):
-                second = sort_second(record)
+            for index, (record, second) in enumerate(zip(following.records, seconds, strict=True)):
                 if second is None:
                     continue
                 if second > group.second:

@@ -8,7 +8,7 @@ import datetime as dt
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -139,3 +139,12 @@ def test_on_postgresql_commits_inside_the_block_do_not_wait_for_the_disk_and_aft
     with commits_without_waiting():
         assert setting() == "off"
     assert setting() == "on"
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_database_error_is_djangos(monkeypatch):
+    pbx = make_pbx()
+    monkeypatch.setattr("monitoring.call_store._UPSERT", "SELECT no_such_column")
+    with pytest.raises(DatabaseError) as raised, transaction.atomic():
+        store_calls(pbx.pk, rows((1, record(1))), timezone.now())
+    assert isinstance(raised.value.__cause__, psycopg.Error)
