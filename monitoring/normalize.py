@@ -302,7 +302,7 @@ def record_key(record, occurrence: int, digest: str | None = None, ident=_MISSIN
     if ident is _MISSING:
         ident = record_id(record)
     if ident is not None:
-        if len(ident) > 70:
+        if len(ident) > 70 or "\x00" in ident:  # too long for the column, or unstorable
             return "id#" + hashlib.sha256(ident.encode()).hexdigest()[:40]
         return f"id:{ident}"
     return f"{digest or content_digest(record)}:{occurrence}"

@@ -164,6 +164,7 @@ def test_a_nul_character_does_not_stop_the_sync(make_kerio_simulator, db):
             call_record(now, PHONE, "101", FROM_NAME="Ali\x00Vali"),
             call_record(now + 1, "9012\x0034567", "101", **{"X\x00": "\x00"}),
             call_record(now + 2, PHONE, "102", FROM_NAME="Plain"),
+            call_record(now + 3, PHONE, "103", ID="7\x0042"),
         ]
     )
     simulator.start_call("90\x001", "101", from_name="Ali\x00Vali")
@@ -177,6 +178,7 @@ def test_a_nul_character_does_not_stop_the_sync(make_kerio_simulator, db):
     call = Call.objects.get(raw__FROM_NAME="Ali\ufffdVali")
     assert call.from_name == "AliVali"
     assert Call.objects.get(from_number="901234567").raw["X\ufffd"] == "\ufffd"
+    assert Call.objects.get(to_number="103").key.startswith("id#")
     assert not snapshot.is_stale, snapshot.error
     assert snapshot.calls.get().from_name == "AliVali"
     # A second run finds nothing new: the keys come from the records as received.
