@@ -13,17 +13,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from browser_fixtures import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 - the browser tests' own flags
+
 OUT = ROOT / "docs" / "screenshots"
 PYTHON = sys.executable
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 PAGES = [
     ("dashboard", "/"),
     ("calls", "/calls/?period=week"),
@@ -80,9 +75,7 @@ def main() -> None:
         _manage(env, "shell", "-c", _WAIT_FOR_WORKER)
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="uz")
             base = f"http://127.0.0.1:{web_port}"
             page.goto(base + "/accounts/login/")

@@ -9,20 +9,8 @@ from django.utils import timezone
 from monitoring.models import LiveCall, LiveSnapshot
 from monitoring.periods import local_today
 from monitoring.tests.dashboard_data import expected, make_day
-from providers.models import PbxConnection
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def pbx(transactional_db):
-    return PbxConnection.objects.create(
-        name="Main",
-        host="pbx.example.uz",
-        username="u",
-        password="p",
-        last_sync_success_at=timezone.now(),
-    )
 
 
 def m_ss(seconds: float) -> str:
