@@ -4,14 +4,22 @@ The sync hands over a page's rows keyed by their stable key. On PostgreSQL the p
 JSON document and a single statement does the rest inside the database: it inserts the new rows,
 rewrites the changed ones and counts both. On other databases the ORM reads the stored versions
 and writes with ``bulk_create``. Both give the same rows and the same counts.
+
+A page is prepared (``prepare_page``: encoded, on PostgreSQL) apart from being written, so the
+sync's reading thread can do that work while the run's thread waits on the database. A run that
+fills in new history (a first sync, a backfill) writes pages that are all new; ``CallWriter`` then
+inserts the next page with a plain INSERT, which PostgreSQL does about a sixth faster than an
+upsert, and falls back to the upsert the moment a page holds a call already stored.
 """
 
 import datetime as dt
 import json
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 
 import psycopg
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from monitoring.models import CALL_RECORD_FIELDS, Call
 from monitoring.normalize import storable
@@ -44,6 +52,58 @@ def commits_without_waiting():
                 cursor.execute("RESET synchronous_commit")
 
 
+@dataclass(frozen=True)
+class Page:
+    """A page of rows (key -> Call fields) and, on PostgreSQL, the JSON its statement reads."""
+
+    rows: dict[str, dict]
+    document: str | None = None
+
+
+def page_preparer() -> Callable[[dict[str, dict]], Page]:
+    """The function that prepares pages for this database; it may run in any thread.
+
+    Called in the thread that writes, so the choice is made by its connection; the function it
+    returns touches no connection.
+    """
+    if connection.vendor == "postgresql":
+        return lambda rows: Page(rows, _page_json(rows))
+    return Page
+
+
+class CallWriter:
+    """Writes one run's pages for a PBX and counts them (see ``store_calls``).
+
+    After a page whose calls were all new, the next one is expected to be new too and is inserted
+    without looking for stored versions; a stored key among them sends that page through the
+    upsert instead, so the rows and the counts are the same either way.
+    """
+
+    def __init__(self, pbx_id: int, *, dry_run: bool = False):
+        self.pbx_id = pbx_id
+        self.dry_run = dry_run
+        self.expect_new = False
+
+    def write(self, page: Page, now: dt.datetime) -> tuple[int, int]:
+        rows = page.rows
+        if not rows:
+            return 0, 0
+        if connection.vendor != "postgresql":
+            with transaction.atomic(savepoint=False):
+                return _store_by_orm(self.pbx_id, rows, now, self.dry_run)
+        document = page.document if page.document is not None else _page_json(rows)
+        params = {"pbx": self.pbx_id, "now": now, "rows": document}
+        if self.dry_run:
+            return _execute(_COUNT, params)
+        counts = _insert_new(params, len(rows)) if self.expect_new else None
+        if counts is None:
+            counts = _execute(_UPSERT, params)
+            if sum(counts) < len(rows):
+                _execute(_TOUCH_UNCHANGED, {**params, "keys": list(rows)}, counted=False)
+        self.expect_new = counts == (len(rows), 0)
+        return counts
+
+
 def store_calls(
     pbx_id: int, rows: dict[str, dict], now: dt.datetime, *, dry_run: bool = False
 ) -> tuple[int, int]:
@@ -52,12 +112,7 @@ def store_calls(
     Every stored row's ``last_seen_at`` becomes ``now``; "updated" counts the rows whose synced
     fields differ from the stored ones. ``dry_run`` counts without writing.
     """
-    if not rows:
-        return 0, 0
-    if connection.vendor == "postgresql":
-        return _store_by_json(pbx_id, rows, now, dry_run)  # one statement: atomic on its own
-    with transaction.atomic(savepoint=False):
-        return _store_by_orm(pbx_id, rows, now, dry_run)
+    return CallWriter(pbx_id, dry_run=dry_run).write(Page(rows), now)
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------------
@@ -101,6 +156,12 @@ _UPSERT = (
     f"RETURNING {_TABLE}.xmax = 0 AS inserted) "
     "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written"
 )
+# Calls expected to be new are inserted without ON CONFLICT's search for a stored version first;
+# a stored key fails the statement (and only it) with a unique violation.
+_INSERT_NEW = (
+    f"WITH {_INCOMING} INSERT INTO {_TABLE} ({_COLUMN_LIST}) "  # noqa: S608
+    f"SELECT {_COLUMN_LIST} FROM incoming"
+)
 # ... and only marked as seen again.
 _TOUCH_UNCHANGED = (
     f"UPDATE {_TABLE} SET last_seen_at = %(now)s "  # noqa: S608
@@ -137,21 +198,32 @@ def _json_rows(rows: dict[str, dict], raw) -> str:
     )  # fmt: skip
 
 
-def _store_by_json(pbx_id: int, rows: dict[str, dict], now: dt.datetime, dry_run: bool):
-    """One INSERT ... ON CONFLICT fed by the page as a JSON array, which also counts: no model
-    instances, no SQL text holding the page, no stored row sent back to us."""
-    params = {"pbx": pbx_id, "now": now, "rows": _page_json(rows)}
+def _execute(statement: str, params: dict, *, counted: bool = True):
+    """Run one statement with server-bound parameters; its (created, updated) when ``counted``.
+
+    Bound by the server, the page's JSON travels apart from the statement instead of being quoted
+    into its text (Django's cursors bind on the client), a quarter faster a page.
+    wrap_database_errors: errors arrive as Django's, and a broken connection is noticed.
+    """
     connection.ensure_connection()
-    # Parameters bound by the server: the page's JSON travels apart from the statement instead of
-    # being quoted into its text (Django's cursors bind on the client), a quarter faster a page.
-    # wrap_database_errors: errors arrive as Django's, and a broken connection is noticed.
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_COUNT if dry_run else _UPSERT, params, prepare=False)
-        created, updated = cursor.fetchone()
-        if not dry_run and created + updated < len(rows):
-            touch = {"pbx": pbx_id, "now": now, "keys": list(rows)}
-            cursor.execute(_TOUCH_UNCHANGED, touch, prepare=False)
-    return created, updated
+        cursor.execute(statement, params, prepare=False)
+        return cursor.fetchone() if counted else None
+
+
+def _insert_new(params: dict, count: int) -> tuple[int, int] | None:
+    """Insert a page expected to be new: (count, 0), or None if one of its calls is stored."""
+    # Alone, the statement is its own transaction; inside one, a savepoint keeps its failure
+    # from aborting the rest.
+    fence = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with fence:
+            _execute(_INSERT_NEW, params, counted=False)
+    except IntegrityError as exc:
+        if isinstance(exc.__cause__, psycopg.errors.UniqueViolation):
+            return None
+        raise
+    return count, 0
 
 
 # -- other databases ----------------------------------------------------------------------------

@@ -52,7 +52,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from monitoring import optional_cache
-from monitoring.call_store import commits_without_waiting, store_calls
+from monitoring.call_store import CallWriter, Page, commits_without_waiting, page_preparer
 from monitoring.models import RejectedRecord, SyncRun
 from monitoring.normalize import (
     Directory,
@@ -415,15 +415,17 @@ class HistoryReader:
 
 @dataclass
 class _Batch:
-    """One answer's records, normalized: rows by key, and the records that were rejected."""
+    """One answer's records, normalized and prepared for writing, and those that were rejected."""
 
-    rows: dict[str, dict]
+    page: Page
     rejected: list[tuple[dict, str]]
     fetched: int
     pages: int
 
 
-def _normalized_batches(reader: "HistoryReader", directory: Directory) -> Iterator[_Batch]:
+def _normalized_batches(
+    reader: "HistoryReader", directory: Directory, prepare: Callable[[dict], Page]
+) -> Iterator[_Batch]:
     for entries in reader:
         rows: dict[str, dict] = {}
         rejected = []
@@ -432,7 +434,7 @@ def _normalized_batches(reader: "HistoryReader", directory: Directory) -> Iterat
                 rows[key] = normalize_record(record, directory)
             except Rejected as exc:
                 rejected.append((record, exc.reason))
-        yield _Batch(rows, rejected, len(entries), reader.pages)
+        yield _Batch(prepare(rows), rejected, len(entries), reader.pages)
 
 
 class _ProgressRecorder:
@@ -457,14 +459,14 @@ class _ProgressRecorder:
         self.saved_at = now
 
 
-def _store_page(run, batch: _Batch, lock, dry_run: bool, record_progress) -> None:
+def _store_page(run, batch: _Batch, writer: CallWriter, lock, record_progress) -> None:
     """Store one batch; keep the lock and the recorded progress up to date.
 
     Each page's calls are committed as they are stored (on PostgreSQL a page is one statement);
     the run's final counts are saved when it ends, whatever the progress last recorded.
     """
-    _store(run, batch, dry_run=dry_run)
-    if not dry_run:
+    _store(run, batch, writer)
+    if not writer.dry_run:
         lock.extend()
         record_progress()
     if settings.DEBUG and not connection.force_debug_cursor:
@@ -473,7 +475,7 @@ def _store_page(run, batch: _Batch, lock, dry_run: bool, record_progress) -> Non
         reset_queries()
 
 
-def _store(run: SyncRun, batch: _Batch, *, dry_run: bool) -> None:
+def _store(run: SyncRun, batch: _Batch, writer: CallWriter) -> None:
     """Store one batch and count it into the run."""
     run.fetched += batch.fetched
     run.rejected += len(batch.rejected)
@@ -483,10 +485,10 @@ def _store(run: SyncRun, batch: _Batch, *, dry_run: bool) -> None:
             "%s: %d history record(s) rejected, e.g. %s", run.pbx, len(batch.rejected),
             batch.rejected[0][1],
         )  # fmt: skip
-    created, updated = store_calls(run.pbx.pk, batch.rows, timezone.now(), dry_run=dry_run)
+    created, updated = writer.write(batch.page, timezone.now())
     run.created += created
     run.updated += updated
-    if batch.rejected and not dry_run:
+    if batch.rejected and not writer.dry_run:
         RejectedRecord.objects.bulk_create(
             RejectedRecord(run=run, raw=storable(record), reason=reason)
             for record, reason in batch.rejected
@@ -597,12 +599,15 @@ def _run(pbx, lock, started, trigger, full, since, dry_run, progress) -> SyncRun
             directory = _directory(client, pbx)
             floor = math.floor(read_back_to.timestamp()) if read_back_to else None
             reader = HistoryReader(client, page_size=settings.SYNC_PAGE_SIZE, floor=floor)
-            # The next answers are read and normalized in a thread while this one is stored.
-            batches = read_ahead(lambda: _normalized_batches(reader, directory))
+            # The next answers are read, normalized and prepared for writing in a thread while
+            # this one is stored.
+            prepare = page_preparer()
+            batches = read_ahead(lambda: _normalized_batches(reader, directory, prepare))
+            writer = CallWriter(pbx.pk, dry_run=dry_run)
             with commits_without_waiting(), closing(batches):
                 record_progress = _ProgressRecorder(run)
                 for batch in batches:
-                    _store_page(run, batch, lock, dry_run, record_progress)
+                    _store_page(run, batch, writer, lock, record_progress)
                     if progress is not None:
                         progress(run)
             run.pages = reader.pages

@@ -1,4 +1,5 @@
-"""store_calls: a page of normalized calls in, exact created/updated counts out, on every database.
+"""store_calls and CallWriter: a page of normalized calls in, exact created/updated counts out,
+on every database.
 
 The same specification runs on SQLite (the ORM path) and, with DATABASE_URL pointing at it, on
 PostgreSQL (one statement fed by the page as JSON).
@@ -12,7 +13,13 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from monitoring.call_store import commits_without_waiting, store_calls
+from monitoring.call_store import (
+    CallWriter,
+    Page,
+    commits_without_waiting,
+    page_preparer,
+    store_calls,
+)
 from monitoring.models import Call
 from monitoring.normalize import Directory, normalize_record
 from monitoring.tests.test_filters import make_pbx
@@ -148,3 +155,51 @@ def test_on_postgresql_a_database_error_is_djangos(monkeypatch):
     with pytest.raises(DatabaseError) as raised, transaction.atomic():
         store_calls(pbx.pk, rows((1, record(1))), timezone.now())
     assert isinstance(raised.value.__cause__, psycopg.Error)
+
+
+def test_after_an_all_new_page_the_next_is_taken_as_new_and_still_counted_exactly():
+    pbx = make_pbx()
+    store_calls(pbx.pk, rows((3, record(3))), timezone.now())
+    writer = CallWriter(pbx.pk)
+    prepare = page_preparer()
+
+    assert writer.write(prepare(rows((1, record(1)))), timezone.now()) == (1, 0)
+    # The next page holds a stored call (key-3) with a change: it is upserted, not duplicated.
+    page = rows((2, record(2)), (3, record(3, STATUS=3, ANSWERED_DURATION=0)))
+    assert writer.write(prepare(page), timezone.now()) == (1, 1)
+
+    assert Call.objects.filter(pbx=pbx).count() == 3
+    assert Call.objects.get(pbx=pbx, key="key-3").status_code == 3
+
+
+def test_a_page_expected_new_that_is_stored_already_is_only_seen_again():
+    pbx = make_pbx()
+    page = rows((1, record(1)), (2, record(2)))
+    store_calls(pbx.pk, page, timezone.now())
+    writer = CallWriter(pbx.pk)
+    writer.expect_new = True
+
+    later = timezone.now() + dt.timedelta(minutes=5)
+    with transaction.atomic():  # a failed statement must not abort the caller's transaction
+        assert writer.write(Page(page), later) == (0, 0)
+        assert set(Call.objects.values_list("last_seen_at", flat=True)) == {later}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_pages_after_an_all_new_one_skip_the_upsert(monkeypatch):
+    pbx = make_pbx()
+    writer = CallWriter(pbx.pk)
+    prepare = page_preparer()
+    statements = []
+    execute = psycopg.Cursor.execute
+
+    def recorded(cursor, query, *args, **kwargs):
+        if "INSERT INTO" in str(query):
+            statements.append(str(query))
+        return execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", recorded)
+    for second in range(3):
+        assert writer.write(prepare(rows((second, record(second)))), timezone.now()) == (1, 0)
+
+    assert ["ON CONFLICT" in statement for statement in statements] == [True, False, False]
