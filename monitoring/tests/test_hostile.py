@@ -210,3 +210,34 @@ def test_nan_and_infinity_do_not_stop_the_sync(make_kerio_simulator, db):
         ("NaN", None),
         (int(now), "Infinity"),
     }
+
+
+def test_a_lone_surrogate_does_not_stop_the_sync(make_kerio_simulator, db):
+    """JSON may escape half of a UTF-16 pair ("\\ud800"), which decodes to a string no database
+    can encode: such a record must not fail the page it is on (and with it every later run)."""
+    simulator = make_kerio_simulator(history_size=0)
+    now = time.time() - 600
+    records = simulator.add_history(
+        [
+            call_record(now, PHONE, "101", FROM_NAME="Ali\ud800Vali"),
+            call_record(now + 1, "9012\udfff34567", "101", **{"X\udc00": "\ud83d"}),
+            call_record(now + 2, PHONE, "103", ID="7\ud80042"),
+            call_record(now + 3, PHONE, "104", FROM_NAME="Dilnoza 📞"),
+        ]
+    )
+    simulator.start_call("90\ud8001", "101", from_name="Ali\ud800Vali")
+    pbx = connect(simulator)
+
+    run = sync_pbx(pbx)
+    snapshot = live.poll_live_calls(pbx)
+
+    assert run.outcome == SyncRun.Outcome.SUCCESS, run.error
+    assert (run.fetched, run.created, run.rejected) == (len(records), len(records), 0)
+    assert Call.objects.get(to_number="101", from_name__startswith="Ali").from_name == (
+        "Ali\ufffdVali"
+    )
+    assert Call.objects.get(from_number="9012\ufffd34567").raw["X\ufffd"] == "\ufffd"
+    assert Call.objects.get(to_number="104").from_name == "Dilnoza 📞"
+    assert not snapshot.is_stale, snapshot.error
+    assert snapshot.calls.get().from_name == "Ali\ufffdVali"
+    assert sync_pbx(pbx, full=True).created == 0

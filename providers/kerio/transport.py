@@ -3,6 +3,7 @@
 import json
 import logging
 import random
+import re
 import socket
 import ssl
 import warnings
@@ -185,4 +186,26 @@ class Transport:
             raise _Transient(UnexpectedAnswer("the answer is not JSON")) from None
         if not isinstance(answer, dict) or not ("result" in answer or "error" in answer):
             raise _Transient(UnexpectedAnswer("the answer is not a JSON-RPC response"))
+        if _SURROGATE_ESCAPE.search(response.content):
+            answer = _without_lone_surrogates(answer)
         return answer
+
+
+# JSON may escape half of a UTF-16 pair alone ("\ud800"). Decoded, it is a string that cannot be
+# written as UTF-8, so no hash, log or database could take it: it becomes U+FFFD, the replacement
+# character. (A whole pair decodes to one character and is left alone.)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value):
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {
+            _without_lone_surrogates(key): _without_lone_surrogates(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    return value

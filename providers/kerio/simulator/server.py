@@ -97,7 +97,10 @@ class Handler(BaseHTTPRequestHandler):
             secure = "; Secure" if self.server.ssl_context else ""
             expiry = "; Max-Age=0" if reply.cookie == "" else ""
             cookie = f"{COOKIE_NAME}={reply.cookie}; Path=/; HttpOnly{secure}{expiry}"
-        body = json.dumps(reply.body, ensure_ascii=False).encode()
+        try:
+            body = json.dumps(reply.body, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # half of a UTF-16 pair: JSON can only carry it escaped
+            body = json.dumps(reply.body).encode()
         self._send(200, body, "application/json-rpc; charset=utf-8", cookie=cookie)
 
     def do_GET(self):
