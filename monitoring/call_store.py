@@ -18,6 +18,7 @@ from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
+import orjson
 import psycopg
 from django.db import IntegrityError, connection, transaction
 
@@ -188,14 +189,23 @@ def _page_json(rows: dict[str, dict]) -> str:
 
 
 def _json_rows(rows: dict[str, dict], raw) -> str:
-    return json.dumps(
+    return _dumps(
         [
             [key, fields["started_at"].timestamp(), *map(fields.__getitem__, _PLAIN_FIELDS),
              raw(fields["raw"])]
             for key, fields in rows.items()
-        ],
-        ensure_ascii=False,
+        ]
     )  # fmt: skip
+
+
+def _dumps(value) -> str:
+    """JSON text of ``value``: orjson's, about five times faster to write than the standard
+    library's, or the standard library's for what orjson refuses (an integer beyond 64 bits,
+    which JSON allows and PostgreSQL stores)."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False)
 
 
 def _execute(statement: str, params: dict, *, counted: bool = True):

@@ -203,3 +203,13 @@ def test_on_postgresql_pages_after_an_all_new_one_skip_the_upsert(monkeypatch):
         assert writer.write(prepare(rows((second, record(second)))), timezone.now()) == (1, 0)
 
     assert ["ON CONFLICT" in statement for statement in statements] == [True, False, False]
+
+
+def test_a_raw_value_json_allows_but_64_bits_do_not_hold_is_stored():
+    pbx = make_pbx()
+    page = rows((1, record(1, QUEUE_ID=2**70, NOTE="Лола\x00")))
+
+    assert store_calls(pbx.pk, page, timezone.now()) == (1, 0)
+
+    raw = Call.objects.get(pbx=pbx).raw
+    assert (raw["QUEUE_ID"], raw["NOTE"]) == (2**70, "Лола\ufffd")
