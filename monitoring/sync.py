@@ -30,9 +30,10 @@ the history later, however long, starts after the new mark. A failed run leaves 
 
 Storing
 -------
-A thread reads and normalizes the next answers (``read_ahead``) while the run's own thread stores
-the current one (``call_store``: one statement per page on PostgreSQL). Only the run's thread uses
-the database; only the reading thread uses the PBX connection until the reading ends.
+A thread reads, normalizes and prepares the next answers (``read_ahead``) while the run's own
+thread stores the current one (``call_store``: one statement per page on PostgreSQL, a plain insert
+while the pages hold only new calls). Only the run's thread uses the database; only the reading
+thread uses the PBX connection until the reading ends.
 """
 
 import datetime as dt
