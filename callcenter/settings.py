@@ -118,7 +118,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "callcenter.context_processors.product",
                 "accounts.context_processors.pages_allowed",
-                "monitoring.context_processors.sync_health",
+                "monitoring.context_processors.pbx_banners",
             ],
         },
     },

@@ -14,6 +14,7 @@ from django.db.models.lookups import IContains
 from django.utils.translation import gettext_lazy as _
 
 from monitoring import periods
+from monitoring.form_renderer import renderer as python_widget_renderer
 from monitoring.models import Call, CallStatus, Direction
 from monitoring.numbers import national_number
 
@@ -66,8 +67,11 @@ class CallFilterForm(forms.Form):
     """The filters of the Calls page, bound to `request.GET`; every field is optional.
 
     The period (`period`, `start`, `end`) is the dashboard's own PeriodForm, kept in
-    `period_form` so both pages read the same parameters the same way.
+    `period_form` so both pages read the same parameters the same way. Both forms write their
+    widgets in Python (monitoring.form_renderer): the same HTML, in a fraction of the time.
     """
+
+    default_renderer = python_widget_renderer
 
     direction = forms.ChoiceField(
         label=_("Direction"), choices=_blank_choice(Direction.choices), required=False
@@ -96,7 +100,7 @@ class CallFilterForm(forms.Form):
 
     def __init__(self, data=None, *args, now=None, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.period_form = periods.PeriodForm(data, now=now)
+        self.period_form = periods.PeriodForm(data, now=now, renderer=self.renderer)
 
     def is_valid(self):
         # Both forms are validated so every error shows at once. The period form is unbound when

@@ -87,15 +87,33 @@ class SyncProblem:
     reason: str
 
 
-def sync_problems(now: datetime | None = None) -> list[SyncProblem]:
-    """Enabled PBXes whose last sync failed or is older than 3 sync intervals."""
+# What `sync_problems` reads of each enabled PBX.
+SYNC_STATE_FIELDS = (
+    "name",
+    "last_sync_error",
+    "last_sync_success_at",
+    "last_sync_started_at",
+    "created_at",
+)
+
+
+def sync_problems(
+    now: datetime | None = None, pbxes: list[dict] | None = None
+) -> list[SyncProblem]:
+    """Enabled PBXes whose last sync failed or is older than 3 sync intervals.
+
+    `pbxes`: the enabled PBXes' `values()` with at least SYNC_STATE_FIELDS, when the caller has
+    read them already (the layout reads them once for both of its PBX banners).
+    """
     now = now or timezone.now()
     limit = now - sync_max_age()
     problems = []
-    rows = PbxConnection.objects.filter(enabled=True).values_list(
-        "name", "last_sync_error", "last_sync_success_at", "last_sync_started_at", "created_at"
-    )
-    for name, error, success_at, started_at, created_at in rows:
+    if pbxes is None:
+        pbxes = PbxConnection.objects.filter(enabled=True).values(*SYNC_STATE_FIELDS)
+    for pbx in pbxes:
+        name, error, success_at, started_at, created_at = (
+            pbx[field] for field in SYNC_STATE_FIELDS
+        )
         if sync_failed(error, success_at, started_at):
             reason = _("The last sync of “%(pbx)s” failed: %(error)s") % {
                 "pbx": name,

@@ -145,16 +145,9 @@ class MissedNumber:
     last_missed_at: datetime
 
 
-def missed_not_called_back(period: Period, calls: QuerySet | None = None) -> list[MissedNumber]:
-    """External numbers whose last inbound call in the period was missed, with no answered call
-    with us (inbound or outbound, at any time) since. Most recent first.
-
-    One query: each missed inbound call in the period is kept when no call with the same number
-    follows it that is either a later inbound call in the period or an answered call. Such a call
-    starts at or after the missed one, so at or after the period's start: that bound keeps the
-    test to the calls since the period began (an index range, whatever the history's length),
-    matched by number either in a hash or through the (external_number, started_at) index.
-    """
+def _missed_calls(period: Period, calls: QuerySet | None) -> QuerySet:
+    """The last missed inbound call in the period of each number not called back since (see
+    `missed_not_called_back`), most recent first, as (number, name, started_at)."""
     later = Q(started_at__gt=OuterRef("started_at")) | Q(id__gt=OuterRef("id"))
     follower = (
         Call.objects.filter(
@@ -169,7 +162,7 @@ def missed_not_called_back(period: Period, calls: QuerySet | None = None) -> lis
             | (ANSWERED & Q(direction__in=(Direction.INBOUND, Direction.OUTBOUND)))
         )
     )
-    rows = (
+    return (
         calls_in(period, calls)
         .filter(INBOUND & MISSED)
         .exclude(external_number="")
@@ -177,12 +170,51 @@ def missed_not_called_back(period: Period, calls: QuerySet | None = None) -> lis
         .order_by("-started_at", "-id")
         .values_list("external_number", "from_name", "started_at")
     )
-    result, seen = [], set()
-    for number, name, started_at in rows:
-        if number not in seen:  # identical calls of the same second
-            seen.add(number)
-            result.append(MissedNumber(number, name, started_at))
-    return result
+
+
+def missed_not_called_back(period: Period, calls: QuerySet | None = None) -> list[MissedNumber]:
+    """External numbers whose last inbound call in the period was missed, with no answered call
+    with us (inbound or outbound, at any time) since. Most recent first.
+
+    One query: each missed inbound call in the period is kept when no call with the same number
+    follows it that is either a later inbound call in the period or an answered call. Such a call
+    starts at or after the missed one, so at or after the period's start: that bound keeps the
+    test to the calls since the period began (an index range, whatever the history's length),
+    matched by number either in a hash or through the (external_number, started_at) index.
+    A later call of the same number, or one of the same second with a higher id, follows a
+    missed call: each number is kept once, with its last missed call.
+    """
+    return [MissedNumber(*row) for row in _missed_calls(period, calls)]
+
+
+def missed_not_called_back_first(
+    period: Period, calls: QuerySet | None = None, first: int = 25
+) -> tuple[int, list[MissedNumber]]:
+    """How many numbers `missed_not_called_back` lists, and the `first` of them.
+
+    A month can list thousands of numbers, and reading them cost more than finding them. On
+    PostgreSQL one query counts them and sends only the first: the list is a materialized CTE,
+    so it is planned as `missed_not_called_back` plans it (the LIMIT does not turn it into a
+    nested loop over every missed call of the period). Elsewhere the whole list is read.
+    """
+    missed = _missed_calls(period, calls)
+    if missed.query.is_empty():
+        return 0, []  # .none(): an operator without extensions
+    if connections[missed.db].vendor != "postgresql":
+        everyone = missed_not_called_back(period, calls)
+        return len(everyone), everyone[:first]
+    columns = missed.order_by().values_list("external_number", "from_name", "started_at", "id")
+    sql, params = columns.query.get_compiler(using=missed.db).as_sql()
+    query = f"""
+        WITH missed (number, name, started_at, id) AS MATERIALIZED ({sql})
+        SELECT number, name, started_at, (SELECT COUNT(*) FROM missed)
+        FROM missed ORDER BY started_at DESC, id DESC LIMIT %s
+    """  # noqa: S608 - the queryset's own compiled SQL and parameters
+    with connections[missed.db].cursor() as cursor:
+        cursor.execute(query, (*params, first))
+        rows = cursor.fetchall()
+    count = rows[0][3] if rows else 0
+    return count, [MissedNumber(number, name, at) for number, name, at, _count in rows]
 
 
 @dataclass

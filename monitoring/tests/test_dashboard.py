@@ -246,3 +246,17 @@ def test_it_answers_in_a_handful_of_queries(admin_client, today, django_assert_m
     with django_assert_max_num_queries(14):
         response = admin_client.get(URL)
     assert tiles(response.content.decode())["total"] != "0"
+
+
+def test_it_lists_the_most_recent_missed_numbers_and_counts_the_others(admin_client, pbx):
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    for minute in range(27):
+        number = f"90{minute:07d}"
+        make_call(pbx, start + timedelta(minutes=minute), "inbound", "no_answer", 20, 0, number)
+    html = admin_client.get(URL).content.decode()
+    section = html[html.index('id="not-called-back"') :]
+    listed = re.findall(r'<tr data-number="(\d+)">', section)
+    assert listed == [f"90{minute:07d}" for minute in range(26, 1, -1)]  # the 25 most recent
+    assert '<span class="count-badge">27</span>' in section
+    assert "And 2 more." in section
+    assert tiles(html)["not_called_back"] == "27"

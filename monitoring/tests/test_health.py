@@ -119,14 +119,37 @@ def test_the_banner_is_not_shown_to_anonymous_visitors(client, pbx):
     assert "sync-health-banner" not in client.get(reverse("login")).content.decode()
 
 
-def test_the_banner_costs_one_query(rf, pbx, django_assert_num_queries, admin_user):
-    from monitoring.context_processors import sync_health
+def test_the_banner_and_the_demo_notice_cost_one_query(
+    rf, pbx, django_assert_num_queries, admin_user
+):
+    from monitoring.context_processors import pbx_banners
 
     request = rf.get("/")
     request.user = admin_user
-    problems = sync_health(request)["sync_problems"]
+    banners = pbx_banners(request)
     with django_assert_num_queries(1):
-        assert not problems
+        assert not banners["sync_problems"]
+        assert not banners["demo_pbx"]
+
+
+def test_the_banners_cost_nothing_until_a_page_shows_them(
+    rf, pbx, django_assert_num_queries, admin_user
+):
+    from monitoring.context_processors import pbx_banners
+
+    request = rf.get("/")
+    request.user = admin_user
+    with django_assert_num_queries(0):
+        pbx_banners(request)
+
+
+def test_the_demo_notice_shows_while_a_demo_pbx_is_enabled(admin_client, pbx):
+    notice = "Demo PBX: the calls shown come from the built-in Kerio Operator simulator"
+    assert notice not in admin_client.get(reverse("dashboard")).content.decode()
+    update(pbx, is_demo=True)
+    assert notice in admin_client.get(reverse("call_list")).content.decode()
+    update(pbx, enabled=False)
+    assert notice not in admin_client.get(reverse("call_list")).content.decode()
 
 
 # -- The page -----------------------------------------------------------------------------------

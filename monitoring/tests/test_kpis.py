@@ -6,6 +6,7 @@ import pytest
 from django.test import override_settings
 
 from monitoring import kpis
+from monitoring.models import Call
 from monitoring.periods import days_period
 from monitoring.tests.dashboard_data import DAY, TASHKENT, expected, local, make_call, make_day
 from providers.models import PbxConnection
@@ -222,3 +223,23 @@ def test_it_narrows_every_number_to_the_given_calls(day):
     only_101 = Call.objects.filter(extension="101")
     assert kpis.summary(day, only_101).total == 3
     assert [m.number for m in kpis.missed_not_called_back(day, only_101)] == ["903333333"]
+
+
+@pytest.mark.parametrize("first", [1, 2, 25])
+def test_the_first_missed_numbers_and_their_count_are_those_of_the_whole_list(pbx, first):
+    for minute, number in enumerate(["9011", "9022", "9011", "9033", "9044"]):
+        make_call(pbx, local(DAY_ONE, f"10:{minute:02d}:00"), "inbound", "no_answer", 20, 0, number)
+    make_call(pbx, local(DAY_ONE, "11:00:00"), "inbound", "answered", 40, 30, "9044", "101")
+    period = days_period(DAY_ONE, DAY_ONE)
+    everyone = kpis.missed_not_called_back(period)
+    assert [m.number for m in everyone] == ["9033", "9011", "9022"]
+    assert kpis.missed_not_called_back_first(period, first=first) == (3, everyone[:first])
+
+
+def test_no_missed_number_counts_zero(pbx):
+    assert kpis.missed_not_called_back_first(days_period(DAY_ONE, DAY_ONE)) == (0, [])
+
+
+def test_nothing_to_see_has_no_missed_number(pbx):
+    day = days_period(DAY_ONE, DAY_ONE)
+    assert kpis.missed_not_called_back_first(day, Call.objects.none()) == (0, [])

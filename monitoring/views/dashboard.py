@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import calls_visible_to, live_calls_visible_to
 from monitoring import charts, kpis
+from monitoring.form_renderer import renderer as python_widget_renderer
 from monitoring.health import local_time
 from monitoring.models import Call, LiveCall
 from monitoring.periods import PeriodForm
@@ -20,6 +21,8 @@ from monitoring.templatetags.monitoring_format import EMPTY, duration
 from providers.models import PbxConnection
 
 STATS_TARGET = "dashboard-stats"
+# The "Missed, not called back" list shows the most recent numbers, then how many more there are.
+MISSED_SHOWN = 25
 
 EXTENSION_COLUMNS = [
     ("extension", gettext_lazy("Extension")),
@@ -158,12 +161,14 @@ def stats_context(request, period, sort) -> dict:
     # The summary, the chart and the per-extension table read the same calls: one pass.
     summary, activity, extensions = kpis.dashboard_figures(period, calls, sort)
     peak = kpis.peak_concurrency(period, calls)
-    missed = kpis.missed_not_called_back(period, calls)
+    missed_count, missed = kpis.missed_not_called_back_first(period, calls, MISSED_SHOWN)
     return {
         "period": period,
-        "tiles": kpi_tiles(summary, peak, len(missed)),
+        "tiles": kpi_tiles(summary, peak, missed_count),
         "chart": charts.activity_chart(activity),
         "missed_numbers": missed,
+        "missed_count": missed_count,
+        "missed_more": missed_count - len(missed),
         "extensions": extensions,
         "extension_columns": extension_columns(sort),
         "stats_refresh_seconds": settings.SYNC_INTERVAL_SECONDS,
@@ -278,7 +283,7 @@ def live_context(request) -> dict:
 
 
 def dashboard(request):
-    form = PeriodForm(request.GET)
+    form = PeriodForm(request.GET, renderer=python_widget_renderer)
     period = form.get_period()
     sort = kpis.clean_extension_sort(request.GET.get("sort"))
     context = {"form": form, **stats_context(request, period, sort)}
