@@ -7,9 +7,10 @@ The simulator runs in its own process (bench/simulator.py, the kerio_simulator c
 - baseline: the same pages fetched with plain ``requests`` (same login, same page size) and the raw
   records COPYed into an unindexed table, nothing else.
 
-Reported: records/s of both, their ratio, and each child's peak RSS (its own VmHWM, cross-checked
-with getrusage(RUSAGE_CHILDREN)). Goals: sync time <= 2x baseline; sync peak RSS <= 250 MB and, at
-the largest size, <= 1.2x the figure at the smallest.
+Reported: records/s of both, their ratio, each child's peak RSS (its own VmHWM, cross-checked
+with getrusage(RUSAGE_CHILDREN)), and the CPU seconds of the child's Python, of its PostgreSQL
+backend and of the simulator while it served the child. Goals: sync time <= 2x baseline; sync
+peak RSS <= 250 MB and, at the largest size, <= 1.2x the figure at the smallest.
 
 Usage: python bench/sync_throughput.py [--records 200000 1000000] [--repeat 2] [--db bench_sync]
 """
@@ -176,7 +177,9 @@ def measure(size: int, repeat: int, db: str, page_size: int, days: int) -> dict:
         for attempt in range(repeat):
             for kind in ("baseline", "sync"):
                 common.recreate_database(db)
+                simulator_cpu = cpu_seconds(sim.process.pid)
                 data = run_child(kind, db, sim.pbx_fields(), page_size)
+                data["cpu_simulator_seconds"] = cpu_seconds(sim.process.pid) - simulator_cpu
                 data["records_per_second"] = data["fetched"] / data["seconds"]
                 runs[kind].append(data)
                 print(
@@ -184,7 +187,8 @@ def measure(size: int, repeat: int, db: str, page_size: int, days: int) -> dict:
                     f"{data['records_per_second']:8.0f} rec/s  stored {data['stored']:,}  "
                     f"peak RSS {data['peak_rss_mb']:.0f} MB  CPU: Python "
                     f"{data['cpu_python_seconds']:.1f} s, PostgreSQL "
-                    f"{data['cpu_postgres_seconds']:.1f} s",
+                    f"{data['cpu_postgres_seconds']:.1f} s, simulator "
+                    f"{data['cpu_simulator_seconds']:.1f} s",
                     flush=True,
                 )
     sync_s = common.median(r["seconds"] for r in runs["sync"])
