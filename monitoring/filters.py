@@ -99,6 +99,10 @@ class CallFilterForm(forms.Form):
     )
 
     def __init__(self, data=None, *args, now=None, **kwargs):
+        if data is not None and not data.get("per_page"):
+            # The page size in effect is shown as chosen, so filtering again keeps it.
+            data = data.copy()
+            data["per_page"] = str(DEFAULT_PAGE_SIZE)
         super().__init__(data, *args, **kwargs)
         self.period_form = periods.PeriodForm(data, now=now, renderer=self.renderer)
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
+from monitoring.filters import DEFAULT_PAGE_SIZE
 from monitoring.models import CallStatus, Direction
 from monitoring.tests.test_filters import DAY, day_query, local, make_call, make_pbx
 
@@ -47,6 +48,15 @@ def test_it_shows_the_chosen_page_size(admin_client, pbx, size):
     response = admin_client.get(URL, day_query(per_page=str(size)))
     assert len(shown_ids(response)) == size
     assert response.context["page"].paginator.num_pages == 2
+
+
+def test_without_a_chosen_size_the_default_is_shown_as_chosen(admin_client, pbx):
+    for minute in range(DEFAULT_PAGE_SIZE + 1):
+        make_call(pbx, local(DAY, 1 + minute // 60, minute % 60))
+    response = admin_client.get(URL, day_query())
+    assert len(shown_ids(response)) == DEFAULT_PAGE_SIZE
+    # Filtering again from this form keeps the size the page shows.
+    assert f'<option value="{DEFAULT_PAGE_SIZE}" selected>' in response.content.decode()
 
 
 def test_a_page_past_the_end_shows_the_last_page(admin_client, pbx):
