@@ -96,6 +96,7 @@ class CallFilterForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=DEFAULT_PAGE_SIZE,
+        initial=DEFAULT_PAGE_SIZE,
     )
 
     def __init__(self, data=None, *args, now=None, **kwargs):
