@@ -13,7 +13,6 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from callcenter.celery import app as celery_app
 from monitoring import sync, tasks
@@ -263,15 +262,11 @@ def redis_down(settings, monkeypatch):
 
 
 @pytest.fixture
-def pbx(db):
-    return PbxConnection.objects.create(
-        name="Main",
-        host="pbx.example.uz",
-        username="u",
-        password="p",
-        last_sync_started_at=timezone.now(),
-        last_sync_success_at=timezone.now(),
-    )
+def pbx(pbx):
+    """The root fixture's freshly synced PBX, with the start of that sync recorded too."""
+    pbx.last_sync_started_at = pbx.last_sync_success_at - dt.timedelta(seconds=1)
+    pbx.save(update_fields=["last_sync_started_at"])
+    return pbx
 
 
 @pytest.mark.parametrize("url_name", ["dashboard", "call_list", "health", "live_calls"])

@@ -154,24 +154,29 @@ def test_the_xlsx_holds_no_formula(hostile, admin_client):
     assert LONG_NAME[:255] in values
 
 
+def sync_and_poll(make_kerio_simulator, records: list[dict], live_from: str, live_name: str):
+    """A PBX holding ``records`` and one call in progress, synced and polled once."""
+    simulator = make_kerio_simulator(history_size=0)
+    records = simulator.add_history(records)
+    simulator.start_call(live_from, "101", from_name=live_name)
+    pbx = connect(simulator)
+    return pbx, records, sync_pbx(pbx), live.poll_live_calls(pbx)
+
+
 def test_a_nul_character_does_not_stop_the_sync(make_kerio_simulator, db):
     """PostgreSQL cannot store U+0000 in text or JSON: such a record must not fail the page it
     is on (and with it every later run)."""
-    simulator = make_kerio_simulator(history_size=0)
     now = time.time() - 600
-    records = simulator.add_history(
-        [
-            call_record(now, PHONE, "101", FROM_NAME="Ali\x00Vali"),
-            call_record(now + 1, "9012\x0034567", "101", **{"X\x00": "\x00"}),
-            call_record(now + 2, PHONE, "102", FROM_NAME="Plain"),
-            call_record(now + 3, PHONE, "103", ID="7\x0042"),
-        ]
-    )
-    simulator.start_call("90\x001", "101", from_name="Ali\x00Vali")
-    pbx = connect(simulator)
+    history = [
+        call_record(now, PHONE, "101", FROM_NAME="Ali\x00Vali"),
+        call_record(now + 1, "9012\x0034567", "101", **{"X\x00": "\x00"}),
+        call_record(now + 2, PHONE, "102", FROM_NAME="Plain"),
+        call_record(now + 3, PHONE, "103", ID="7\x0042"),
+    ]
 
-    run = sync_pbx(pbx)
-    snapshot = live.poll_live_calls(pbx)
+    pbx, records, run, snapshot = sync_and_poll(
+        make_kerio_simulator, history, "90\x001", "Ali\x00Vali"
+    )
 
     assert run.outcome == SyncRun.Outcome.SUCCESS, run.error
     assert (run.fetched, run.created, run.rejected) == (len(records), len(records), 0)
@@ -215,21 +220,17 @@ def test_nan_and_infinity_do_not_stop_the_sync(make_kerio_simulator, db):
 def test_a_lone_surrogate_does_not_stop_the_sync(make_kerio_simulator, db):
     """JSON may escape half of a UTF-16 pair ("\\ud800"), which decodes to a string no database
     can encode: such a record must not fail the page it is on (and with it every later run)."""
-    simulator = make_kerio_simulator(history_size=0)
     now = time.time() - 600
-    records = simulator.add_history(
-        [
-            call_record(now, PHONE, "101", FROM_NAME="Ali\ud800Vali"),
-            call_record(now + 1, "9012\udfff34567", "101", **{"X\udc00": "\ud83d"}),
-            call_record(now + 2, PHONE, "103", ID="7\ud80042"),
-            call_record(now + 3, PHONE, "104", FROM_NAME="Dilnoza 📞"),
-        ]
-    )
-    simulator.start_call("90\ud8001", "101", from_name="Ali\ud800Vali")
-    pbx = connect(simulator)
+    history = [
+        call_record(now, PHONE, "101", FROM_NAME="Ali\ud800Vali"),
+        call_record(now + 1, "9012\udfff34567", "101", **{"X\udc00": "\ud83d"}),
+        call_record(now + 2, PHONE, "103", ID="7\ud80042"),
+        call_record(now + 3, PHONE, "104", FROM_NAME="Dilnoza 📞"),
+    ]
 
-    run = sync_pbx(pbx)
-    snapshot = live.poll_live_calls(pbx)
+    pbx, records, run, snapshot = sync_and_poll(
+        make_kerio_simulator, history, "90\ud8001", "Ali\ud800Vali"
+    )
 
     assert run.outcome == SyncRun.Outcome.SUCCESS, run.error
     assert (run.fetched, run.created, run.rejected) == (len(records), len(records), 0)
