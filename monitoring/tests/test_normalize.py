@@ -1,13 +1,18 @@
 """One Kerio record → Call fields: defensive about types, strict about what it cannot read."""
 
 import datetime as dt
+import hashlib
+import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitoring.models import CallStatus, Direction
 from monitoring.normalize import (
     Directory,
     Rejected,
+    canonical_json,
     classify,
     content_digest,
     normalize_record,
@@ -144,6 +149,49 @@ def test_keys_use_the_id_else_content_and_occurrence():
     assert content_digest(reordered) == content_digest(record())
     assert content_digest(record(EXTRA=1)) != content_digest(record())
     assert len(record_key(record(ID="x" * 200), 1)) <= 80
+
+
+# Stored keys are fingerprints: the fingerprint of a record must never change. These are the
+# digests of the standard library's canonical text of these records, as first computed.
+@pytest.mark.parametrize(
+    ("raw", "digest"),
+    [
+        (record(), "b0c6faba9bed7d24fff0ebaae414ad70e8c8dbe9"),
+        (
+            record(
+                FROM_NAME='Анвар "Ака"\\ \t😀', ID=None, FLAG=True, BIG=2**70, RATE=0.1,
+                NESTED={"b": [1.0, "x"]},
+            ),
+            "c27105d1d844a04f8f02ac1c604f9fb0a791d904",
+        ),
+    ],
+)  # fmt: skip
+def test_a_records_fingerprint_never_changes(raw, digest):
+    assert content_digest(raw) == digest
+
+
+def standard_canonical_json(raw) -> bytes:
+    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return text.encode()
+
+
+# Any text but lone surrogates (the transport replaces them); integers on both sides of 64 bits.
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
+SCALARS = st.one_of(
+    TEXT, st.integers(min_value=-(2**70), max_value=2**70), st.booleans(), st.none(),
+    st.floats(allow_nan=False, allow_infinity=False),
+)  # fmt: skip
+RECORDS = st.dictionaries(
+    TEXT, st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(TEXT, SCALARS)),
+    max_size=12,
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(RECORDS)
+def test_the_canonical_text_is_the_standard_librarys_for_any_record(raw):
+    assert canonical_json(raw) == standard_canonical_json(raw)
+    assert content_digest(raw) == hashlib.sha256(standard_canonical_json(raw)).hexdigest()[:40]
 
 
 def test_classify_without_a_directory_uses_the_pattern_only():
