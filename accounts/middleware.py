@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.urls import Resolver404, resolve
 
 from accounts.audit import current_user
 from accounts.roles import role_of
@@ -31,10 +30,7 @@ class RoleRequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return None
+        match = request.resolver_match  # the handler resolved the path just before
         if match.namespace == "admin" or not request.user.is_authenticated:
             return None  # the admin checks staff itself; anonymous users are sent to login
         needed = required_role(match.url_name)

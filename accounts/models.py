@@ -11,14 +11,14 @@ _EXTENSION = re.compile(r"^[0-9*#+]{1,20}$")
 
 
 def validate_extension_list(value: str) -> None:
-    for item in _split(value):
+    for item in split_extensions(value):
         if not _EXTENSION.match(item):
             raise ValidationError(
                 _("“%(item)s” is not an extension number."), params={"item": item}, code="invalid"
             )
 
 
-def _split(value: str) -> list[str]:
+def split_extensions(value: str) -> list[str]:
     return [item.strip() for item in re.split(r"[,\s]+", value or "") if item.strip()]
 
 
@@ -45,7 +45,7 @@ class OperatorProfile(models.Model):
 
     @property
     def extension_list(self) -> list[str]:
-        return _split(self.extensions)
+        return split_extensions(self.extensions)
 
 
 class AuditEntry(models.Model):

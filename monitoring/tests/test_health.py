@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -141,6 +143,20 @@ def test_the_banners_cost_nothing_until_a_page_shows_them(
     request.user = admin_user
     with django_assert_num_queries(0):
         pbx_banners(request)
+
+
+def test_the_dashboard_reads_the_enabled_pbxes_once_for_its_live_panel_and_banners(
+    admin_client, pbx
+):
+    update(pbx, last_sync_started_at=timezone.now(), last_sync_error="Connection refused")
+    PbxConnection.objects.create(name="Off", host="o.example.uz", username="u", password="p",
+                                 enabled=False, is_demo=True)  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        html = admin_client.get(reverse("dashboard")).content.decode()
+    assert "The last sync of “Main” failed: Connection refused" in html
+    assert "Demo PBX" not in html  # the disabled demo PBX is not among them
+    reads = [q["sql"] for q in queries if 'FROM "providers_pbxconnection"' in q["sql"]]
+    assert len(reads) == 1, reads
 
 
 def test_the_demo_notice_shows_while_a_demo_pbx_is_enabled(admin_client, pbx):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import calls_visible_to, live_calls_visible_to
 from monitoring import charts, kpis
+from monitoring.context_processors import share_enabled_pbxes
 from monitoring.form_renderer import renderer as python_widget_renderer
 from monitoring.health import local_time
 from monitoring.models import Call, LiveCall
@@ -212,15 +213,26 @@ def _state(call: LiveCall) -> tuple[str, str]:
     return "unknown", (_("Unknown (%(code)s)") % {"code": raw}) if raw else _("Unknown")
 
 
-def live_panels(user, now: datetime | None = None) -> list[LivePanel]:
-    """Each enabled PBX's calls in progress, or why they are not known right now."""
-    now = now or timezone.now()
+def enabled_pbxes_live(user) -> list[PbxConnection]:
+    """The enabled PBXes, each with its live snapshot and the calls in it that `user` may see."""
     visible = live_calls_visible_to(user, LiveCall.objects.all())
-    pbxes = (
+    return list(
         PbxConnection.objects.filter(enabled=True)
         .select_related("live")
         .prefetch_related(Prefetch("live__calls", queryset=visible))
     )
+
+
+def live_panels(
+    user, now: datetime | None = None, pbxes: list[PbxConnection] | None = None
+) -> list[LivePanel]:
+    """Each enabled PBX's calls in progress, or why they are not known right now.
+
+    `pbxes`: `enabled_pbxes_live(user)`, when the caller has read them already.
+    """
+    now = now or timezone.now()
+    if pbxes is None:
+        pbxes = enabled_pbxes_live(user)
     panels = []
     for pbx in pbxes:
         snapshot = getattr(pbx, "live", None)
@@ -270,7 +282,9 @@ def live_panels(user, now: datetime | None = None) -> list[LivePanel]:
 
 
 def live_context(request) -> dict:
-    panels = live_panels(request.user)
+    pbxes = enabled_pbxes_live(request.user)
+    share_enabled_pbxes(request, pbxes)  # the layout's PBX banners read the same PBXes
+    panels = live_panels(request.user, pbxes=pbxes)
     return {
         "live_panels": panels,
         "live_many_pbx": len(panels) > 1,
