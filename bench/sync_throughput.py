@@ -8,9 +8,12 @@ The simulator runs in its own process (bench/simulator.py, the kerio_simulator c
   records COPYed into an unindexed table, nothing else.
 
 Reported: records/s of both, their ratio, each child's peak RSS (its own VmHWM, cross-checked
-with getrusage(RUSAGE_CHILDREN)), and the CPU seconds of the child's Python, of its PostgreSQL
-backend and of the simulator while it served the child. Goals: sync time <= 2x baseline; sync
-peak RSS <= 250 MB and, at the largest size, <= 1.2x the figure at the smallest.
+with getrusage(RUSAGE_CHILDREN)), and the CPU seconds of the child's Python, of the PostgreSQL
+server (all its processes: the sync writes over several connections) and of the simulator while
+it served the child. ``--compare-writers N`` also runs, in each round, the sync storing its pages
+over N connections instead of the setting's (SYNC_WRITERS), for a comparison in the same run.
+Goals: sync time <= 2x baseline; sync peak RSS <= 250 MB and, at the largest size, <= 1.2x the
+figure at the smallest.
 
 Usage: python bench/sync_throughput.py [--records 200000 1000000] [--repeat 2] [--db bench_sync]
 """
@@ -36,16 +39,42 @@ GOAL_RSS_GROWTH = 1.2
 # -- children ---------------------------------------------------------------------------------
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int | None = None) -> float:
     """User + system CPU time of a local process (this one by default), from /proc."""
     if pid is None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = _stat(pid)
     except OSError:
         return float("nan")  # PostgreSQL on another host or user: not measurable here
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds(backend: int) -> float:
+    """CPU time of the whole local PostgreSQL server that runs ``backend``: its postmaster, every
+    live server process, and the processes that have ended (their time is added to the
+    postmaster's). A sync writes over several connections that end with it; the server's own
+    work for them (WAL writing, checkpoints) counts too."""
+    try:
+        postmaster = int(_stat(backend)[1])
+        fields = _stat(postmaster)
+    except OSError:
+        return float("nan")
+    ticks = sum(int(value) for value in fields[11:15])  # own and ended children's time
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                child = _stat(int(entry.name))
+            except OSError:
+                continue
+            if int(child[1]) == postmaster:
+                ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def backend_pid(cursor) -> int:
@@ -67,11 +96,12 @@ def child_sync(args) -> dict:
     with connection.cursor() as cursor:
         postgres = backend_pid(cursor)
     rss_before = common.own_peak_rss_mb()
-    cpu_before = cpu_seconds(), cpu_seconds(postgres)
+    cpu_before = cpu_seconds(), postgres_cpu_seconds(postgres)
     started = time.perf_counter()
     run = sync_pbx(pbx, trigger="command", full=True)
     elapsed = time.perf_counter() - started
-    cpu = cpu_seconds() - cpu_before[0], cpu_seconds(postgres) - cpu_before[1]
+    time.sleep(0.5)  # the writers' server processes end after their connections close
+    cpu = cpu_seconds() - cpu_before[0], postgres_cpu_seconds(postgres) - cpu_before[1]
     from monitoring.models import Call
 
     return {
@@ -107,7 +137,7 @@ def child_baseline(args) -> dict:
     fetched = pages = 0
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
         postgres = conn.info.backend_pid
-        cpu_before = python_cpu_at_start, cpu_seconds(postgres)
+        cpu_before = python_cpu_at_start, postgres_cpu_seconds(postgres)
         conn.execute("DROP TABLE IF EXISTS bench_raw_history")
         conn.execute("CREATE TABLE bench_raw_history (raw jsonb)")
         start, request_id = 0, 1
@@ -135,7 +165,7 @@ def child_baseline(args) -> dict:
             fetched += len(records)
             start += len(records)
         stored = conn.execute("SELECT count(*) FROM bench_raw_history").fetchone()[0]
-        cpu = cpu_seconds() - cpu_before[0], cpu_seconds(postgres) - cpu_before[1]
+        cpu = cpu_seconds() - cpu_before[0], postgres_cpu_seconds(postgres) - cpu_before[1]
     elapsed = time.perf_counter() - started
     return {
         "seconds": elapsed,
@@ -150,12 +180,16 @@ def child_baseline(args) -> dict:
 
 
 def run_child(kind: str, db: str, pbx_fields: dict, page_size: int) -> dict:
+    """Run one measurement: "baseline", "sync", or "sync-N" (the sync with N writers)."""
+    child, _, writers = kind.partition("-")
     cmd = [
-        common.PYTHON, __file__, "--child", kind, "--db", db,
+        common.PYTHON, __file__, "--child", child, "--db", db,
         "--pbx", json.dumps(pbx_fields), "--page-size", str(page_size),
     ]  # fmt: skip
     env = {**os.environ, "DATABASE_URL": common.database_url(db), "DEBUG": "true"}
     env["SYNC_PAGE_SIZE"] = str(page_size)
+    if writers:
+        env["SYNC_WRITERS"] = writers
     result = subprocess.run(cmd, cwd=common.ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         sys.stderr.write(result.stderr)
@@ -168,14 +202,18 @@ def run_child(kind: str, db: str, pbx_fields: dict, page_size: int) -> dict:
 # -- the parent -------------------------------------------------------------------------------
 
 
-def measure(size: int, repeat: int, db: str, page_size: int, days: int) -> dict:
+def measure(
+    size: int, repeat: int, db: str, page_size: int, days: int, compare_writers: int | None = None
+) -> dict:
     print(f"\n== {size:,} history records (simulator page cap {page_size}) ==", flush=True)
     started = time.perf_counter()
     runs = {"sync": [], "baseline": []}
+    if compare_writers:
+        runs[f"sync-{compare_writers}"] = []
     with common.SimulatorProcess(size, days=days, page_cap=page_size) as sim:
         print(f"simulator ready in {time.perf_counter() - started:.0f} s", flush=True)
         for attempt in range(repeat):
-            for kind in ("baseline", "sync"):
+            for kind in runs:
                 common.recreate_database(db)
                 simulator_cpu = cpu_seconds(sim.process.pid)
                 data = run_child(kind, db, sim.pbx_fields(), page_size)
@@ -207,6 +245,17 @@ def measure(size: int, repeat: int, db: str, page_size: int, days: int) -> dict:
         "sync_peak_rss_mb": max(r["peak_rss_mb"] for r in runs["sync"]),
         "baseline_peak_rss_mb": max(r["peak_rss_mb"] for r in runs["baseline"]),
         "stored_ok": all(r["stored"] == r["created"] for r in runs["sync"]),
+        **({"compared": _compared(runs, f"sync-{compare_writers}")} if compare_writers else {}),
+    }
+
+
+def _compared(runs: dict, kind: str) -> dict:
+    ratios = [s["seconds"] / b["seconds"] for s, b in zip(runs[kind], runs["baseline"],
+                                                          strict=True)]  # fmt: skip
+    return {
+        "kind": kind,
+        "seconds": common.median(r["seconds"] for r in runs[kind]),
+        "ratio": common.median(ratios),
     }
 
 
@@ -218,6 +267,9 @@ def main():
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--days", type=int, default=0, help="history span (default: ~7,000/day)")
     parser.add_argument("--out", default="sync_throughput", help="name of the JSON result")
+    parser.add_argument(
+        "--compare-writers", type=int, help="also run the sync with this many connections"
+    )
     parser.add_argument("--child", choices=["sync", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--pbx", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -231,7 +283,9 @@ def main():
     results = []
     for size in args.records:
         days = args.days or max(30, size // 7000)
-        results.append(measure(size, args.repeat, args.db, args.page_size, days))
+        results.append(
+            measure(size, args.repeat, args.db, args.page_size, days, args.compare_writers)
+        )
 
     smallest = min(results, key=lambda r: r["records"])
     rows = []
@@ -256,6 +310,14 @@ def main():
          "RSS growth", "ratio<=2", "RSS<=250", "growth<=1.2"],
         rows,
     )  # fmt: skip
+    for r in results:
+        if "compared" in r:
+            c = r["compared"]
+            print(
+                f"{r['records']:,} records, {c['kind']}: median {c['seconds']:.1f} s, "
+                f"time ratio {c['ratio']:.3f} (the sync with the setting's writers: "
+                f"{r['sync_seconds']:.1f} s, {r['ratio']:.3f})"
+            )
     path = common.write_result(args.out, {"results": results})
     print(f"\nwrote {path}")
 

@@ -265,6 +265,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=60)
 LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=3)
 SYNC_PAGE_SIZE = env.int("SYNC_PAGE_SIZE", default=500)
+# On PostgreSQL, a long run stores its pages over this many database connections at once.
+SYNC_WRITERS = env.int("SYNC_WRITERS", default=2)
 # Kerio writes a call into its history when it ends, stamped with its start: each run reads back
 # at least this far so a call that was still in progress at the last run is not missed.
 SYNC_LONGEST_CALL_SECONDS = env.int("SYNC_LONGEST_CALL_SECONDS", default=4 * 60 * 60)

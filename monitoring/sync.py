@@ -30,10 +30,12 @@ the history later, however long, starts after the new mark. A failed run leaves 
 
 Storing
 -------
-A thread reads, normalizes and prepares the next answers (``read_ahead``) while the run's own
-thread stores the current one (``call_store``: one statement per page on PostgreSQL, a plain insert
-while the pages hold only new calls). Only the run's thread uses the database; only the reading
-thread uses the PBX connection until the reading ends.
+A thread reads, normalizes and prepares the next answers (``read_ahead``) while the pages read
+before are stored (``call_store``: one statement per page on PostgreSQL, a plain insert while the
+pages hold only new calls). On PostgreSQL a few writer threads store pages at once, each on its
+own connection and each page committed alone (``write_concurrently``); the run's thread counts
+them, keeps the lock and records the progress. Only the reading thread uses the PBX connection
+until the reading ends.
 """
 
 import datetime as dt
@@ -42,9 +44,11 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from functools import partial
 
+import psycopg
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, reset_queries, transaction
 from django.db.models import Q
@@ -54,6 +58,7 @@ from django.utils.translation import gettext_lazy
 
 from monitoring import optional_cache
 from monitoring.call_store import CallWriter, Page, commits_without_waiting, page_preparer
+from monitoring.concurrent_writes import write_concurrently
 from monitoring.models import RejectedRecord, SyncRun
 from monitoring.normalize import (
     Directory,
@@ -75,6 +80,8 @@ logger = logging.getLogger(__name__)
 MAX_REREADS = 8
 DIRECTORY_CACHE_SECONDS = 6 * 60 * 60
 PROGRESS_SAVE_SECONDS = 1.0
+# How many times a page is written when the database keeps breaking deadlocks with it.
+DEADLOCK_WRITES = 3
 
 
 class SyncAlreadyRunning(Exception):
@@ -460,40 +467,69 @@ class _ProgressRecorder:
         self.saved_at = now
 
 
-def _store_page(run, batch: _Batch, writer: CallWriter, lock, record_progress) -> None:
-    """Store one batch; keep the lock and the recorded progress up to date.
+def page_writers(dry_run: bool) -> int:
+    """How many connections a run writes its pages with.
 
-    Each page's calls are committed as they are stored (on PostgreSQL a page is one statement);
-    the run's final counts are saved when it ends, whatever the progress last recorded.
+    Several on PostgreSQL (``SYNC_WRITERS``), so a long run keeps more than one of the database's
+    cores busy. One where that is not possible or not wanted: on other databases (SQLite takes one
+    writer at a time), in a dry run (it writes nothing), and inside a caller's transaction (other
+    connections could neither see its rows nor be rolled back with it).
     """
-    _store(run, batch, writer)
-    if not writer.dry_run:
-        lock.extend()
-        record_progress()
-    if settings.DEBUG and not connection.force_debug_cursor:
-        # DEBUG keeps every query's SQL (up to 9,000 of them); a long run would hold hundreds
-        # of megabytes of it. Requests start afresh the same way.
-        reset_queries()
+    if dry_run or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, settings.SYNC_WRITERS)
 
 
-def _store(run: SyncRun, batch: _Batch, writer: CallWriter) -> None:
-    """Store one batch and count it into the run."""
+@contextmanager
+def _page_writer(pbx_id: int, dry_run: bool):
+    """A writer thread's ``write``: stores a batch's page, returns (created, updated)."""
+    writer = CallWriter(pbx_id, dry_run=dry_run)
+
+    def write(batch: _Batch) -> tuple[int, int]:
+        attempt = 1
+        while True:
+            try:
+                counts = writer.write(batch.page, timezone.now())
+                break
+            except OperationalError as exc:
+                # Two writers' pages can share calls (the history shifted while it was read): the
+                # database may then abort one page's statement to break a deadlock. A page is one
+                # statement, so writing it again is safe.
+                if not _is_deadlock(exc) or attempt == DEADLOCK_WRITES:
+                    raise
+                logger.info("A page's write was chosen to break a deadlock; writing it again")
+                attempt += 1
+        if settings.DEBUG and not connection.force_debug_cursor:
+            # DEBUG keeps every query's SQL (up to 9,000 of them); a long run would hold hundreds
+            # of megabytes of it. Requests start afresh the same way.
+            reset_queries()
+        return counts
+
+    with commits_without_waiting():
+        yield write
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    return isinstance(exc.__cause__, psycopg.errors.DeadlockDetected)
+
+
+def _count_page(run: SyncRun, batch: _Batch, counts: tuple[int, int], dry_run: bool) -> None:
+    """Count a stored batch into the run and keep its rejected records."""
     run.fetched += batch.fetched
     run.rejected += len(batch.rejected)
-    run.pages = batch.pages
+    run.pages = max(run.pages, batch.pages)
+    run.created += counts[0]
+    run.updated += counts[1]
     if batch.rejected:
         logger.warning(
             "%s: %d history record(s) rejected, e.g. %s", run.pbx, len(batch.rejected),
             batch.rejected[0][1],
         )  # fmt: skip
-    created, updated = writer.write(batch.page, timezone.now())
-    run.created += created
-    run.updated += updated
-    if batch.rejected and not writer.dry_run:
-        RejectedRecord.objects.bulk_create(
-            RejectedRecord(run=run, raw=storable(record), reason=reason)
-            for record, reason in batch.rejected
-        )
+        if not dry_run:
+            RejectedRecord.objects.bulk_create(
+                RejectedRecord(run=run, raw=storable(record), reason=reason)
+                for record, reason in batch.rejected
+            )
 
 
 # -- one run ----------------------------------------------------------------------------------
@@ -604,11 +640,18 @@ def _run(pbx, lock, started, trigger, full, since, dry_run, progress) -> SyncRun
             # this one is stored.
             prepare = page_preparer()
             batches = read_ahead(lambda: _normalized_batches(reader, directory, prepare))
-            writer = CallWriter(pbx.pk, dry_run=dry_run)
-            with commits_without_waiting(), closing(batches):
+            writes = write_concurrently(
+                batches, partial(_page_writer, pbx.pk, dry_run), writers=page_writers(dry_run)
+            )
+            with closing(batches), closing(writes):
                 record_progress = _ProgressRecorder(run)
-                for batch in batches:
-                    _store_page(run, batch, writer, lock, record_progress)
+                # Each page is committed as it is stored; the run's final counts are saved when
+                # it ends, whatever the progress last recorded.
+                for batch, counts in writes:
+                    _count_page(run, batch, counts, dry_run)
+                    if not dry_run:
+                        lock.extend()
+                        record_progress()
                     if progress is not None:
                         progress(run)
             run.pages = reader.pages

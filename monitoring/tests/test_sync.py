@@ -7,9 +7,12 @@ import json
 import time
 from collections import Counter
 
+import psycopg
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
+from monitoring.call_store import CallWriter
 from monitoring.models import Call, CallStatus, Direction, SyncRun
 from monitoring.sync import SyncAlreadyRunning, SyncFailed, sync_is_running, sync_pbx
 from providers.kerio.transport import Transport
@@ -369,6 +372,48 @@ def test_a_run_after_a_failure_mid_way_is_exact(kerio_simulator, small_pages):
 
     assert run.outcome == SyncRun.Outcome.SUCCESS
     assert_exact(pbx, kerio_simulator)
+
+
+def test_a_page_chosen_to_break_a_deadlock_is_written_again(
+    kerio_simulator, small_pages, monkeypatch
+):
+    pbx = connect(kerio_simulator)
+    real_write = CallWriter.write
+    aborted = []
+
+    def write_once_aborted(self, page, now):
+        if len(aborted) < 2:  # the database broke a deadlock with this page, twice
+            aborted.append(page)
+            try:
+                raise psycopg.errors.DeadlockDetected("deadlock detected")
+            except psycopg.Error as exc:
+                raise OperationalError("deadlock detected") from exc
+        return real_write(self, page, now)
+
+    monkeypatch.setattr(CallWriter, "write", write_once_aborted)
+
+    run = sync_pbx(pbx)
+
+    assert len(aborted) == 2
+    assert (run.outcome, run.created) == (SyncRun.Outcome.SUCCESS, 200)
+    assert_exact(pbx, kerio_simulator)
+
+
+def test_other_database_errors_fail_the_run_at_once(kerio_simulator, small_pages, monkeypatch):
+    pbx = connect(kerio_simulator)
+    attempts = []
+
+    def refuse(self, page, now):
+        attempts.append(page)
+        raise OperationalError("disk full")
+
+    monkeypatch.setattr(CallWriter, "write", refuse)
+
+    with pytest.raises(OperationalError):
+        sync_pbx(pbx)
+
+    assert len(attempts) == 1
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
 
 
 def test_extension_list_errors_fall_back_to_the_pattern(kerio_simulator, monkeypatch):

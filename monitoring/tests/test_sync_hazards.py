@@ -1,10 +1,12 @@
 """What a real PBX does to a reader, each hazard alone and all together: the stored calls equal
 the PBX's history as a multiset, nothing missing, nothing extra, and a rerun changes nothing."""
 
+import threading
 from collections import Counter
 
 import pytest
 
+from monitoring import sync
 from monitoring.models import Call, RejectedRecord, SyncRun
 from monitoring.sync import sync_pbx
 from monitoring.tests.test_sync import (
@@ -120,6 +122,31 @@ HAZARDS = [
 def test_the_stored_calls_equal_the_history_whatever_the_pbx_does(
     make_kerio_simulator, settings, names
 ):
+    play_hazards_and_check(make_kerio_simulator, settings, names)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the writers' connections see only what is committed
+def test_pages_written_over_several_connections_at_once_are_as_exact(
+    make_kerio_simulator, settings, monkeypatch
+):
+    settings.SYNC_WRITERS = 3
+    threads = set()
+
+    class RecordingWriter(sync.CallWriter):
+        def write(self, page, now):
+            threads.add(threading.current_thread().name)
+            return super().write(page, now)
+
+    monkeypatch.setattr(sync, "CallWriter", RecordingWriter)
+
+    play_hazards_and_check(make_kerio_simulator, settings, HAZARDS)
+
+    assert len(threads) > 1, threads
+    assert threading.current_thread().name not in threads
+
+
+def play_hazards_and_check(make_kerio_simulator, settings, names):
     settings.SYNC_PAGE_SIZE = 10
     simulator = make_kerio_simulator(history_size=80, fault_delay=1.5)
     pbx = connect(simulator, timeout_seconds=1)
@@ -130,6 +157,7 @@ def test_the_stored_calls_equal_the_history_whatever_the_pbx_does(
     before.subtract(Counter(canonical(r) for r in hazards.malformed))
 
     first = sync_pbx(pbx)
+    assert first.created == Call.objects.filter(pbx=pbx).count(), "each new call counted once"
 
     # Everything there when the run began is stored, nothing is stored twice or made up.
     assert not +(before - stored(pbx)), "records missing"
