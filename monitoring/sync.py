@@ -247,7 +247,7 @@ def _groups(records: list, seconds: list[int | None]) -> list[_Group]:
 
 def _with_occurrences(records: list) -> list[tuple[dict, str]]:
     """Key each record, numbering identical ones 1, 2, ... (records with an ID need no number)."""
-    seen: Counter[str] = Counter()
+    seen: dict[str, int] = {}  # a plain dict: most groups hold one record, and a Counter costs more
     entries = []
     for record in records:
         ident = record_id(record)
@@ -255,8 +255,8 @@ def _with_occurrences(records: list) -> list[tuple[dict, str]]:
             entries.append((record, record_key(record, 1, ident=ident)))
             continue
         digest = content_digest(record)
-        seen[digest] += 1
-        entries.append((record, record_key(record, seen[digest], digest, ident=None)))
+        occurrence = seen[digest] = seen.get(digest, 0) + 1
+        entries.append((record, record_key(record, occurrence, digest, ident=None)))
     return entries
 
 
