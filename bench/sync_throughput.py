@@ -10,8 +10,9 @@ The simulator runs in its own process (bench/simulator.py, the kerio_simulator c
 Reported: records/s of both, their ratio, each child's peak RSS (its own VmHWM, cross-checked
 with getrusage(RUSAGE_CHILDREN)), and the CPU seconds of the child's Python, of the PostgreSQL
 server (all its processes: the sync writes over several connections) and of the simulator while
-it served the child. ``--compare-writers N`` also runs, in each round, the sync storing its pages
-over N connections instead of the setting's (SYNC_WRITERS), for a comparison in the same run.
+it served the child. ``--compare-writers N`` also runs, in each repetition, the sync storing its
+pages over N connections instead of the setting's (SYNC_WRITERS), for a comparison in the same
+run.
 Goals: sync time <= 2x baseline; sync peak RSS <= 250 MB and, at the largest size, <= 1.2x the
 figure at the smallest.
 
@@ -229,10 +230,9 @@ def measure(
                     f"{data['cpu_simulator_seconds']:.1f} s",
                     flush=True,
                 )
-    sync_s = common.median(r["seconds"] for r in runs["sync"])
+    sync = _compared(runs, "sync")
+    sync_s = sync["seconds"]
     base_s = common.median(r["seconds"] for r in runs["baseline"])
-    ratios = [s["seconds"] / b["seconds"] for s, b in zip(runs["sync"], runs["baseline"],
-                                                          strict=True)]  # fmt: skip
     return {
         "records": size,
         "page_size": page_size,
@@ -241,7 +241,7 @@ def measure(
         "baseline_seconds": base_s,
         "sync_records_per_second": size / sync_s,
         "baseline_records_per_second": size / base_s,
-        "ratio": common.median(ratios),
+        "ratio": sync["ratio"],
         "sync_peak_rss_mb": max(r["peak_rss_mb"] for r in runs["sync"]),
         "baseline_peak_rss_mb": max(r["peak_rss_mb"] for r in runs["baseline"]),
         "stored_ok": all(r["stored"] == r["created"] for r in runs["sync"]),
@@ -250,6 +250,8 @@ def measure(
 
 
 def _compared(runs: dict, kind: str) -> dict:
+    """The median time of the ``kind`` runs, and the median of their ratios to the baseline run
+    of the same repetition."""
     ratios = [s["seconds"] / b["seconds"] for s, b in zip(runs[kind], runs["baseline"],
                                                           strict=True)]  # fmt: skip
     return {
