@@ -66,10 +66,20 @@ def test_the_items_are_shared_among_the_writer_threads_and_none_runs_in_the_call
     assert writers.opened == writers.closed == 3
 
 
-def test_no_more_items_are_in_progress_than_there_are_writers():
+def test_no_more_items_are_taken_from_the_source_than_the_writers_have_in_progress():
     writers = Writers(slowly)
-    list(write_concurrently(range(40), writers.open, writers=2))
-    assert writers.most_busy == 2
+    taken = []
+
+    def source():
+        for item in range(40):
+            taken.append(item)
+            yield item
+
+    ahead = []
+    for received, _result in enumerate(write_concurrently(source(), writers.open, writers=2), 1):
+        ahead.append(len(taken) - received)  # taken from the source, not yet given back
+    assert max(ahead) <= 2  # one in progress per writer, or one per writer less and one in hand
+    assert writers.most_busy == 2  # and both writers did work at once
 
 
 def test_a_writer_thread_starts_only_when_the_others_are_busy():
