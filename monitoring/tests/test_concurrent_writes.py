@@ -57,6 +57,13 @@ def test_every_item_is_written_once_and_given_back_with_its_result():
     assert sorted(item for _thread, item in writers.written) == list(range(40))
 
 
+def counted(items, taken: list):
+    """``items``, noting in ``taken`` each one as it is taken."""
+    for item in items:
+        taken.append(item)
+        yield item
+
+
 def test_the_items_are_shared_among_the_writer_threads_and_none_runs_in_the_caller():
     writers = Writers(slowly)
     list(write_concurrently(range(40), writers.open, writers=3))
@@ -69,14 +76,9 @@ def test_the_items_are_shared_among_the_writer_threads_and_none_runs_in_the_call
 def test_no_more_items_are_taken_from_the_source_than_the_writers_have_in_progress():
     writers = Writers(slowly)
     taken = []
-
-    def source():
-        for item in range(40):
-            taken.append(item)
-            yield item
-
     ahead = []
-    for received, _result in enumerate(write_concurrently(source(), writers.open, writers=2), 1):
+    source = counted(range(40), taken)
+    for received, _result in enumerate(write_concurrently(source, writers.open, writers=2), 1):
         ahead.append(len(taken) - received)  # taken from the source, not yet given back
     assert max(ahead) <= 2  # one in progress per writer, or one per writer less and one in hand
     assert writers.most_busy == 2  # and both writers did work at once
@@ -112,14 +114,8 @@ def test_a_failed_write_is_raised_in_the_caller_and_stops_the_handing_over():
 
     writers = Writers(fail_on_three)
     handed = []
-
-    def items():
-        for item in range(100):
-            handed.append(item)
-            yield item
-
     with pytest.raises(ValueError, match="page 3 refused"):
-        list(write_concurrently(items(), writers.open, writers=2))
+        list(write_concurrently(counted(range(100), handed), writers.open, writers=2))
     assert len(handed) < 10
     assert writers.opened == writers.closed
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("writer-")]
