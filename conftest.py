@@ -56,15 +56,15 @@ def pbx(db):
     """A PBX connection whose last sync has just succeeded (test files may define their own)."""
     from django.utils import timezone
 
+    from monitoring.models import SyncState
     from providers.models import PbxConnection
 
-    return PbxConnection.objects.create(
-        name="Main",
-        host="pbx.example.uz",
-        username="u",
-        password="p",
-        last_sync_success_at=timezone.now(),
+    pbx = PbxConnection.objects.create(
+        name="Main", host="pbx.example.uz", username="u", password="p"
     )
+    SyncState.objects.filter(pk=pbx.pk).update(last_success_at=timezone.now())
+    pbx.refresh_from_db()
+    return pbx
 
 
 @pytest.fixture

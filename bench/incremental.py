@@ -73,7 +73,7 @@ def measure(stored: int, args) -> dict:
         django.setup()
         measure._setup = True
     connections.close_all()
-    from monitoring.models import Call
+    from monitoring.models import Call, SyncRun, SyncState
     from monitoring.sync import sync_pbx
     from providers.models import PbxConnection
 
@@ -90,12 +90,13 @@ def measure(stored: int, args) -> dict:
         for name, value in {
             "host": "127.0.0.1", "port": port, "username": "admin",
             "password": common.SIM_PASSWORD, "use_tls": False, "verify_tls": False,
-            "timeout_seconds": 60, "sync_read_back_to": None,
+            "timeout_seconds": 60,
         }.items():  # fmt: skip
             setattr(pbx, name, value)
         pbx.save()
+        SyncState.objects.filter(pk=pbx.pk).update(read_back_to=None)
         started = time.perf_counter()
-        first = sync_pbx(pbx, trigger="command")
+        first = sync_pbx(pbx, trigger=SyncRun.Trigger.COMMAND)
         first_s = time.perf_counter() - started
         print(f"first sync of the recent history: {first.fetched:,} records in {first_s:.1f} s")
 

@@ -89,6 +89,7 @@ def child_sync(args) -> dict:
     django.setup()
     from django.db import connection
 
+    from monitoring.models import SyncRun
     from monitoring.sync import sync_pbx
     from providers.models import PbxConnection
 
@@ -99,7 +100,7 @@ def child_sync(args) -> dict:
     rss_before = common.own_peak_rss_mb()
     cpu_before = cpu_seconds(), postgres_cpu_seconds(postgres)
     started = time.perf_counter()
-    run = sync_pbx(pbx, trigger="command", full=True)
+    run = sync_pbx(pbx, trigger=SyncRun.Trigger.COMMAND, full=True)
     elapsed = time.perf_counter() - started
     time.sleep(0.5)  # the writers' server processes end after their connections close
     cpu = cpu_seconds() - cpu_before[0], postgres_cpu_seconds(postgres) - cpu_before[1]

@@ -5,7 +5,7 @@ The call list is sized for millions of rows: no full count, filters on indexed c
 
 from django.contrib import admin
 
-from monitoring.models import Call, Heartbeat, LiveSnapshot, RejectedRecord, SyncRun
+from monitoring.models import Call, Heartbeat, LiveSnapshot, RejectedRecord, SyncRun, SyncState
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -64,6 +64,12 @@ class SyncRunAdmin(ReadOnlyAdmin):
     list_select_related = ("pbx",)
     date_hierarchy = "started_at"
     inlines = [RejectedRecordInline]
+
+
+@admin.register(SyncState)
+class SyncStateAdmin(ReadOnlyAdmin):
+    list_display = ("pbx", "last_success_at", "last_started_at", "lock_until", "read_back_to")
+    list_select_related = ("pbx",)
 
 
 @admin.register(LiveSnapshot)

@@ -12,7 +12,15 @@ BANNER_FIELDS = ("is_demo", *SYNC_STATE_FIELDS)
 def share_enabled_pbxes(request, pbxes) -> None:
     """Hand the banners the enabled PBXes (model instances) that a view has read already: the
     page then needs no query of its own for them."""
-    request._enabled_pbxes = [{name: getattr(pbx, name) for name in BANNER_FIELDS} for pbx in pbxes]
+    request._enabled_pbxes = [{name: _value(pbx, name) for name in BANNER_FIELDS} for pbx in pbxes]
+
+
+def _value(pbx, lookup: str):
+    """What ``values(lookup)`` would give for this instance (``sync_state__last_error``)."""
+    value = pbx
+    for name in lookup.split("__"):
+        value = getattr(value, name)
+    return value
 
 
 def _enabled_pbxes(request) -> list[dict]:

@@ -22,7 +22,6 @@ from monitoring.models import Heartbeat
 from monitoring.templatetags.monitoring_format import ago
 from providers.models import PbxConnection
 
-WORKER_HEARTBEAT = "worker"
 NETWORK_TIMEOUT = 1.0
 START_WORKER = "make run, or `celery -A callcenter worker --beat`"
 
@@ -90,9 +89,9 @@ class SyncProblem:
 # What `sync_problems` reads of each enabled PBX.
 SYNC_STATE_FIELDS = (
     "name",
-    "last_sync_error",
-    "last_sync_success_at",
-    "last_sync_started_at",
+    "sync_state__last_error",
+    "sync_state__last_success_at",
+    "sync_state__last_started_at",
     "created_at",
 )
 
@@ -140,10 +139,9 @@ def connection_check(pbx: PbxConnection, now: datetime) -> Check:
         "Check the address, user name and password in Settings → Kerio Operator, "
         "then press “Check connection”."
     )
-    recent_success = pbx.last_sync_success_at and now - pbx.last_sync_success_at < sync_max_age()
-    if pbx.last_check_ok is False and not (
-        recent_success and pbx.last_sync_success_at > pbx.last_check_at
-    ):
+    success_at = pbx.sync_state.last_success_at
+    recent_success = success_at and now - success_at < sync_max_age()
+    if pbx.last_check_ok is False and not (recent_success and success_at > pbx.last_check_at):
         return Check(
             "connection",
             label,
@@ -165,7 +163,7 @@ def connection_check(pbx: PbxConnection, now: datetime) -> Check:
             "connection",
             label,
             True,
-            _("The last sync logged in to it %(ago)s.") % {"ago": ago(pbx.last_sync_success_at)},
+            _("The last sync logged in to it %(ago)s.") % {"ago": ago(success_at)},
         )
     return Check(
         "connection",
@@ -178,8 +176,9 @@ def connection_check(pbx: PbxConnection, now: datetime) -> Check:
 
 def sync_check(pbx: PbxConnection, now: datetime) -> Check:
     label = _("Last successful sync")
-    success_at = pbx.last_sync_success_at
-    if sync_failed(pbx.last_sync_error, success_at, pbx.last_sync_started_at):
+    state = pbx.sync_state
+    success_at = state.last_success_at
+    if sync_failed(state.last_error, success_at, state.last_started_at):
         since = (
             _("The last success was %(time)s (%(ago)s).")
             % {"time": local_time(success_at), "ago": ago(success_at, now)}
@@ -190,7 +189,7 @@ def sync_check(pbx: PbxConnection, now: datetime) -> Check:
             "sync",
             label,
             False,
-            _("The last sync failed: %(error)s") % {"error": pbx.last_sync_error} + " " + since,
+            _("The last sync failed: %(error)s") % {"error": state.last_error} + " " + since,
             _("Fix the cause above, then press “Sync now” in Settings."),
         )
     if success_at is None:
@@ -219,13 +218,13 @@ def pbx_health(now: datetime | None = None) -> list[PbxHealth]:
     now = now or timezone.now()
     return [
         PbxHealth(pbx, [connection_check(pbx, now), sync_check(pbx, now)])
-        for pbx in PbxConnection.objects.filter(enabled=True)
+        for pbx in PbxConnection.objects.filter(enabled=True).select_related("sync_state")
     ]
 
 
 def heartbeat_age(now: datetime) -> timedelta | None:
     seen_at = (
-        Heartbeat.objects.filter(name=WORKER_HEARTBEAT).values_list("seen_at", flat=True).first()
+        Heartbeat.objects.filter(name=Heartbeat.WORKER).values_list("seen_at", flat=True).first()
     )
     return None if seen_at is None else now - seen_at
 

@@ -11,12 +11,11 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from monitoring import optional_cache
+from monitoring.directory import Directory, load_directory
 from monitoring.models import LiveCall, LiveSnapshot
-from monitoring.normalize import Directory, classify, storable
 from monitoring.numbers import normalize_number
-from monitoring.sync import DIRECTORY_CACHE_SECONDS, directory_cache_key
-from providers.kerio import ApiError, KerioClient, KerioError
+from monitoring.sync.normalize import classify, storable
+from providers.kerio import KerioClient, KerioError
 from providers.models import PbxConnection
 
 logger = logging.getLogger(__name__)
@@ -80,21 +79,6 @@ def live_call(raw: dict, directory: Directory, now: dt.datetime) -> LiveCall:
     )
 
 
-def _directory(client: KerioClient, pbx: PbxConnection) -> Directory:
-    """The extension list the last sync cached; read from the PBX only when there is none."""
-    key = directory_cache_key(pbx.pk)
-    entries = optional_cache.get(key)
-    if entries is None:
-        try:
-            entries = client.extensions()
-        except ApiError as exc:
-            logger.info("%s: extension list unavailable for live calls: %s", pbx, exc)
-            entries = []
-        else:
-            optional_cache.set(key, entries, DIRECTORY_CACHE_SECONDS)
-    return Directory.build(entries, pbx.internal_number_pattern)
-
-
 def poll_live_calls(pbx: PbxConnection) -> LiveSnapshot:
     """Read the calls in progress and replace the PBX's snapshot; never raises a Kerio error.
 
@@ -109,7 +93,7 @@ def poll_live_calls(pbx: PbxConnection) -> LiveSnapshot:
     try:
         with KerioClient(settings) as client:
             calls = client.active_calls()
-            directory = _directory(client, pbx)
+            directory = load_directory(client, pbx)
     except KerioError as exc:
         logger.warning("%s: live calls could not be read: %s", pbx, exc)
         snapshot.is_stale = True

@@ -170,6 +170,41 @@ class LiveCall(models.Model):
         return f"{self.from_number} → {self.to_number} ({self.state})"
 
 
+class SyncState(models.Model):
+    """Where one PBX's call-history sync stands; written by the sync only.
+
+    The lock lets one run at a time read the PBX: a run holds it until ``lock_until``. The
+    read-back mark is how far back the next incremental run reads; the rest is the last outcome,
+    for the pages and the health checks. Every PBX has one (created with the PBX).
+    """
+
+    pbx = models.OneToOneField(
+        PbxConnection, on_delete=models.CASCADE, primary_key=True, related_name="sync_state"
+    )
+    lock_until = models.DateTimeField(null=True, blank=True)
+    read_back_to = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("The next incremental sync reads the history back to this moment."),
+    )
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("sync state")
+        verbose_name_plural = _("sync states")
+
+    def __str__(self):
+        return str(self.pbx)
+
+    @classmethod
+    def create_for_new_pbx(cls, sender, instance, created, **kwargs):
+        """A ``post_save`` receiver for PbxConnection: a new PBX starts with an empty state."""
+        if created:
+            cls.objects.get_or_create(pbx=instance)
+
+
 class SyncRun(models.Model):
     """One run of the call-history sync for one PBX: its outcome and counts."""
 
@@ -224,6 +259,9 @@ class RejectedRecord(models.Model):
 
 class Heartbeat(models.Model):
     """When a background process last proved it was alive (the worker, beat)."""
+
+    # The name the worker's heartbeat task records (beat schedules it, a worker runs it).
+    WORKER = "worker"
 
     name = models.CharField(max_length=50, unique=True)
     seen_at = models.DateTimeField()

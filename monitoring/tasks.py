@@ -16,8 +16,6 @@ from providers.models import PbxConnection
 
 logger = logging.getLogger(__name__)
 
-WORKER_HEARTBEAT = "worker"
-
 
 @shared_task(
     name="monitoring.tasks.sync_pbx",
@@ -65,4 +63,4 @@ def poll_live_calls() -> None:
 @shared_task(name="monitoring.tasks.heartbeat", acks_late=True, soft_time_limit=10, time_limit=20)
 def heartbeat() -> None:
     """Prove that beat schedules and the worker runs: the health page reads this time."""
-    Heartbeat.objects.update_or_create(name=WORKER_HEARTBEAT, defaults={"seen_at": timezone.now()})
+    Heartbeat.objects.update_or_create(name=Heartbeat.WORKER, defaults={"seen_at": timezone.now()})

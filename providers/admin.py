@@ -28,7 +28,6 @@ class PbxConnectionAdmin(admin.ModelAdmin):
         "enabled",
         "is_demo",
         "last_check_ok",
-        "last_sync_success_at",
     )
     list_filter = ("enabled", "is_demo")
     search_fields = ("name", "host", "username")
@@ -36,11 +35,6 @@ class PbxConnectionAdmin(admin.ModelAdmin):
         "last_check_at",
         "last_check_ok",
         "last_check_message",
-        "last_sync_started_at",
-        "last_sync_success_at",
-        "last_sync_error",
-        "sync_read_back_to",
-        "sync_lock_until",
     )
     fieldsets = (
         (None, {"fields": ("name", "host", "port", "username", "password")}),

@@ -13,8 +13,8 @@ PORT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(65535)]
 class PbxConnection(models.Model):
     """A Kerio Operator PBX whose administration API we read. Several may exist (branches).
 
-    Besides how to reach it, it keeps its own sync state: the lock that lets only one sync run
-    at a time, where the next incremental run must read back to, and the last outcome.
+    Besides how to reach it, it keeps the outcome of the last connection check. Where its call
+    sync stands belongs to the sync (``monitoring``'s sync state).
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -52,17 +52,6 @@ class PbxConnection(models.Model):
         ),
     )
 
-    # Sync state, written by the sync service only.
-    sync_lock_until = models.DateTimeField(null=True, blank=True, editable=False)
-    sync_read_back_to = models.DateTimeField(
-        null=True,
-        blank=True,
-        editable=False,
-        help_text=_("The next incremental sync reads the history back to this moment."),
-    )
-    last_sync_started_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_sync_success_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_sync_error = models.TextField(blank=True, editable=False)
     last_check_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_check_ok = models.BooleanField(null=True, editable=False)
     last_check_message = models.TextField(blank=True, editable=False)

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from monitoring.models import Call, LiveCall, LiveSnapshot, SyncRun
+from monitoring.models import Call, LiveCall, LiveSnapshot, SyncRun, SyncState
 from providers.models import PbxConnection, SipTrunk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,8 +27,8 @@ def world(transactional_db):
         host="pbx.example.uz",
         username="u",
         password="p",
-        last_sync_success_at=timezone.now(),
     )
+    SyncState.objects.filter(pk=pbx.pk).update(last_success_at=timezone.now())
     SipTrunk.objects.create(name="Bell", server="bell.uz", login="l", password="p")
     now = timezone.now() - dt.timedelta(minutes=10)
     call = Call.objects.create(

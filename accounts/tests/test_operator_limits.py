@@ -15,9 +15,8 @@ from openpyxl import load_workbook
 from accounts.models import OperatorProfile
 from accounts.roles import Role
 from accounts.testing import make_user
-from monitoring.models import Call, LiveCall, LiveSnapshot
+from monitoring.models import Call, LiveCall, LiveSnapshot, SyncState
 from monitoring.tests.dashboard_data import make_call
-from providers.models import PbxConnection
 
 
 @pytest.fixture
@@ -257,8 +256,8 @@ def test_a_supervisor_gets_no_sync_now_button(supervisor_client, administrator_c
 
 
 def test_the_sync_banner_does_not_link_operators_to_health(operator_client, pbx):
-    PbxConnection.objects.filter(pk=pbx.pk).update(
-        last_sync_started_at=timezone.now(), last_sync_error="Login failed"
+    SyncState.objects.filter(pk=pbx.pk).update(
+        last_started_at=timezone.now(), last_error="Login failed"
     )
     html = operator_client.get(reverse("dashboard")).content.decode()
     assert 'id="sync-health-banner"' in html

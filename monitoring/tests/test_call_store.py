@@ -13,15 +13,16 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from monitoring.call_store import (
+from monitoring.directory import Directory
+from monitoring.models import Call
+from monitoring.sync.normalize import normalize_record
+from monitoring.sync.writer import (
     CallWriter,
     Page,
     commits_without_waiting,
     page_preparer,
     store_calls,
 )
-from monitoring.models import Call
-from monitoring.normalize import Directory, normalize_record
 from monitoring.tests.test_filters import make_pbx
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +152,7 @@ def test_on_postgresql_commits_inside_the_block_do_not_wait_for_the_disk_and_aft
 @pytest.mark.postgres
 def test_on_postgresql_a_database_error_is_djangos(monkeypatch):
     pbx = make_pbx()
-    monkeypatch.setattr("monitoring.call_store._UPSERT", "SELECT no_such_column")
+    monkeypatch.setattr("monitoring.sync.writer._UPSERT", "SELECT no_such_column")
     with pytest.raises(DatabaseError) as raised, transaction.atomic():
         store_calls(pbx.pk, rows((1, record(1))), timezone.now())
     assert isinstance(raised.value.__cause__, psycopg.Error)

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from monitoring.models import Call, SyncRun
+from monitoring.models import Call, SyncRun, SyncState
 from monitoring.tests.test_sync import connect, quick_retries  # noqa: F401
 from providers.models import PbxConnection
 
@@ -57,8 +57,8 @@ def test_sync_kerio_fails_with_the_plain_reason(kerio_simulator):
 
 def test_sync_kerio_says_when_a_sync_is_already_running(kerio_simulator):
     pbx = connect(kerio_simulator)
-    PbxConnection.objects.filter(pk=pbx.pk).update(
-        sync_lock_until=timezone.now() + timezone.timedelta(minutes=1)
+    SyncState.objects.filter(pk=pbx.pk).update(
+        lock_until=timezone.now() + timezone.timedelta(minutes=1)
     )
     with pytest.raises(CommandError, match="already running"):
         run("sync_kerio")

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from django.utils import translation
 
-from monitoring.concurrent_writes import write_concurrently
+from monitoring.sync.concurrent_writes import write_concurrently
 
 
 class Writers:

@@ -64,7 +64,7 @@ def outage(make_kerio_simulator, db):
 
 def test_an_unreachable_pbx_fails_the_run_with_a_plain_reason(outage):
     _simulator, pbx = outage
-    mark = pbx.sync_read_back_to
+    mark = pbx.sync_state.read_back_to
 
     tasks.sync_pbx(pbx.pk)  # as the worker runs it: nothing escapes
 
@@ -74,15 +74,15 @@ def test_an_unreachable_pbx_fails_the_run_with_a_plain_reason(outage):
     assert run.error and "Traceback" not in run.error
     assert run.error.startswith("The server refused the connection."), run.error
     pbx.refresh_from_db()
-    assert pbx.last_sync_error == run.error
-    assert pbx.sync_read_back_to == mark  # the high-water mark did not move
-    assert pbx.sync_lock_until is None
+    assert pbx.sync_state.last_error == run.error
+    assert pbx.sync_state.read_back_to == mark  # the high-water mark did not move
+    assert pbx.sync_state.lock_until is None
 
 
 def test_the_health_page_is_red_with_the_reason(outage, admin_client):
     _simulator, pbx = outage
     tasks.sync_pbx(pbx.pk)
-    error = PbxConnection.objects.get(pk=pbx.pk).last_sync_error
+    error = PbxConnection.objects.get(pk=pbx.pk).sync_state.last_error
 
     html = admin_client.get(reverse("health")).content.decode()
 
@@ -162,13 +162,13 @@ def test_sync_now_ignores_the_backoff(outage, admin_client):
 def test_when_the_pbx_returns_the_next_run_catches_up_exactly(outage, settings):
     simulator, pbx = outage
     settings.SYNC_PAGE_SIZE = 10
-    mark = pbx.sync_read_back_to
+    mark = pbx.sync_state.read_back_to
     # Calls keep happening while we cannot see them.
     simulator.add_history(recent_calls(35))
     for _ in range(3):
         tasks.sync_pbx(pbx.pk)
     pbx.refresh_from_db()
-    assert pbx.sync_read_back_to == mark
+    assert pbx.sync_state.read_back_to == mark
 
     simulator.start()
     tasks.sync_pbx(pbx.pk)
@@ -178,8 +178,8 @@ def test_when_the_pbx_returns_the_next_run_catches_up_exactly(outage, settings):
     assert run.created == 35
     assert_exact(pbx, simulator)
     pbx.refresh_from_db()
-    assert pbx.last_sync_error == ""
-    assert pbx.sync_read_back_to > mark
+    assert pbx.sync_state.last_error == ""
+    assert pbx.sync_state.read_back_to > mark
 
 
 # -- PostgreSQL connection dropped mid-sync -----------------------------------------------------
@@ -209,7 +209,7 @@ def test_a_database_connection_cut_mid_sync_fails_the_run_and_the_next_is_exact(
     pbx = connect(kerio_simulator)
     sync.sync_pbx(pbx)
     pbx.refresh_from_db()
-    mark = pbx.sync_read_back_to
+    mark = pbx.sync_state.read_back_to
     kerio_simulator.add_history(recent_calls(40))
     requests = []
 
@@ -225,8 +225,8 @@ def test_a_database_connection_cut_mid_sync_fails_the_run_and_the_next_is_exact(
     kerio_simulator.on_history_request = None
 
     pbx.refresh_from_db()
-    assert pbx.sync_read_back_to == mark
-    assert pbx.sync_lock_until is None, "the lock must not outlive the failed run"
+    assert pbx.sync_state.read_back_to == mark
+    assert pbx.sync_state.lock_until is None, "the lock must not outlive the failed run"
     failed = SyncRun.objects.filter(pbx=pbx).latest("started_at")
     assert failed.outcome == SyncRun.Outcome.FAILED
     assert "internal error" in failed.error
@@ -264,8 +264,8 @@ def redis_down(settings, monkeypatch):
 @pytest.fixture
 def pbx(pbx):
     """The root fixture's freshly synced PBX, with the start of that sync recorded too."""
-    pbx.last_sync_started_at = pbx.last_sync_success_at - dt.timedelta(seconds=1)
-    pbx.save(update_fields=["last_sync_started_at"])
+    pbx.sync_state.last_started_at = pbx.sync_state.last_success_at - dt.timedelta(seconds=1)
+    pbx.sync_state.save(update_fields=["last_started_at"])
     return pbx
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monitoring import health
-from monitoring.models import Heartbeat
+from monitoring.models import Heartbeat, SyncState
 from providers.models import PbxConnection
 
 URL = reverse("health")
@@ -22,21 +22,27 @@ CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
 @pytest.fixture
 def pbx(db):
     now = timezone.now()
-    return PbxConnection.objects.create(
+    pbx = PbxConnection.objects.create(
         name="Main",
         host="pbx.example.uz",
         username="u",
         password="p",
-        last_sync_started_at=now - timedelta(seconds=5),
-        last_sync_success_at=now - timedelta(seconds=4),
         last_check_at=now - timedelta(hours=1),
         last_check_ok=True,
         last_check_message="Connected: Kerio Operator 2.7",
     )
+    update_sync(
+        pbx, last_started_at=now - timedelta(seconds=5), last_success_at=now - timedelta(seconds=4)
+    )
+    return pbx
 
 
 def update(pbx, **fields):
     PbxConnection.objects.filter(pk=pbx.pk).update(**fields)
+
+
+def update_sync(pbx, **fields):
+    SyncState.objects.filter(pk=pbx.pk).update(**fields)
 
 
 def text(response) -> str:
@@ -68,36 +74,38 @@ def test_it_has_no_sync_problem_when_the_last_sync_is_fresh(pbx):
 
 
 def test_it_reports_a_failed_last_sync_with_its_reason(pbx):
-    update(pbx, last_sync_started_at=timezone.now(), last_sync_error="Login failed: bad password")
+    update_sync(pbx, last_started_at=timezone.now(), last_error="Login failed: bad password")
     (problem,) = health.sync_problems()
     assert problem.pbx == "Main"
     assert "Login failed: bad password" in problem.reason
 
 
 def test_it_forgets_an_error_a_later_success_cleared(pbx):
-    update(pbx, last_sync_error="old trouble")  # success (4 s ago) came after the start (5 s)
+    update_sync(pbx, last_error="old trouble")  # success (4 s ago) came after the start (5 s)
     assert health.sync_problems() == []
 
 
 def test_it_reports_a_sync_older_than_three_intervals(pbx):
     old = timezone.now() - timedelta(seconds=3 * settings.SYNC_INTERVAL_SECONDS + 5)
-    update(pbx, last_sync_success_at=old, last_sync_started_at=old)
+    update_sync(pbx, last_success_at=old, last_started_at=old)
     (problem,) = health.sync_problems()
     assert "has not synced since" in problem.reason
 
 
 def test_it_reports_a_pbx_that_never_synced(pbx):
-    update(pbx, last_sync_success_at=None, created_at=timezone.now() - timedelta(hours=1))
+    update_sync(pbx, last_success_at=None)
+    update(pbx, created_at=timezone.now() - timedelta(hours=1))
     assert "never synced" in health.sync_problems()[0].reason
 
 
 def test_it_ignores_disabled_pbxes(pbx):
-    update(pbx, enabled=False, last_sync_error="down", last_sync_started_at=timezone.now())
+    update(pbx, enabled=False)
+    update_sync(pbx, last_error="down", last_started_at=timezone.now())
     assert health.sync_problems() == []
 
 
 def test_the_banner_appears_on_every_page_when_the_last_sync_failed(admin_client, pbx):
-    update(pbx, last_sync_started_at=timezone.now(), last_sync_error="Connection refused")
+    update_sync(pbx, last_started_at=timezone.now(), last_error="Connection refused")
     for url in (reverse("dashboard"), reverse("call_list"), URL):
         html = admin_client.get(url).content.decode()
         assert 'id="sync-health-banner"' in html, url
@@ -106,7 +114,7 @@ def test_the_banner_appears_on_every_page_when_the_last_sync_failed(admin_client
 
 
 def test_the_banner_appears_when_the_sync_is_old(admin_client, pbx):
-    update(pbx, last_sync_success_at=timezone.now() - timedelta(hours=2))
+    update_sync(pbx, last_success_at=timezone.now() - timedelta(hours=2))
     html = admin_client.get(reverse("dashboard")).content.decode()
     assert 'id="sync-health-banner"' in html
     assert "has not synced since" in html
@@ -117,7 +125,7 @@ def test_the_banner_stays_away_when_the_sync_is_fresh(admin_client, pbx):
 
 
 def test_the_banner_is_not_shown_to_anonymous_visitors(client, pbx):
-    update(pbx, last_sync_started_at=timezone.now(), last_sync_error="Connection refused")
+    update_sync(pbx, last_started_at=timezone.now(), last_error="Connection refused")
     assert "sync-health-banner" not in client.get(reverse("login")).content.decode()
 
 
@@ -148,7 +156,7 @@ def test_the_banners_cost_nothing_until_a_page_shows_them(
 def test_the_dashboard_reads_the_enabled_pbxes_once_for_its_live_panel_and_banners(
     admin_client, pbx
 ):
-    update(pbx, last_sync_started_at=timezone.now(), last_sync_error="Connection refused")
+    update_sync(pbx, last_started_at=timezone.now(), last_error="Connection refused")
     PbxConnection.objects.create(name="Off", host="o.example.uz", username="u", password="p",
                                  enabled=False, is_demo=True)  # fmt: skip
     with CaptureQueriesContext(connection) as queries:
@@ -195,8 +203,8 @@ def test_it_is_red_when_the_credentials_were_refused(admin_client, pbx):
         pbx,
         last_check_ok=False,
         last_check_message="Log in: wrong user name or password",
-        last_sync_success_at=timezone.now() - timedelta(hours=3),
     )
+    update_sync(pbx, last_success_at=timezone.now() - timedelta(hours=3))
     html = text(admin_client.get(URL))
     assert states(html)["connection"] == "bad"
     assert "wrong user name or password" in html
@@ -205,16 +213,17 @@ def test_it_is_red_when_the_credentials_were_refused(admin_client, pbx):
 
 
 def test_it_is_unknown_when_never_checked_nor_synced(admin_client, pbx):
-    update(pbx, last_check_ok=None, last_check_at=None, last_sync_success_at=None)
+    update(pbx, last_check_ok=None, last_check_at=None)
+    update_sync(pbx, last_success_at=None)
     assert states(text(admin_client.get(URL)))["connection"] == "unknown"
 
 
 def test_it_shows_the_last_sync_error_and_its_age(admin_client, pbx):
-    update(
+    update_sync(
         pbx,
-        last_sync_started_at=timezone.now(),
-        last_sync_error="Timed out after 15 s",
-        last_sync_success_at=timezone.now() - timedelta(minutes=30),
+        last_started_at=timezone.now(),
+        last_error="Timed out after 15 s",
+        last_success_at=timezone.now() - timedelta(minutes=30),
     )
     html = text(admin_client.get(URL))
     assert states(html)["sync"] == "bad"
@@ -223,7 +232,7 @@ def test_it_shows_the_last_sync_error_and_its_age(admin_client, pbx):
 
 
 def test_it_says_how_to_restart_a_sync_that_fell_behind(admin_client, pbx):
-    update(pbx, last_sync_success_at=timezone.now() - timedelta(hours=1))
+    update_sync(pbx, last_success_at=timezone.now() - timedelta(hours=1))
     html = text(admin_client.get(URL))
     assert states(html)["sync"] == "bad"
     assert "celery -A callcenter worker --beat" in html

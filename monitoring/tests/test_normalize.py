@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitoring.directory import Directory
 from monitoring.models import CallStatus, Direction
-from monitoring.normalize import (
-    Directory,
+from monitoring.sync.normalize import (
     Rejected,
     canonical_json,
     classify,

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.utils import translation
 
-from monitoring.read_ahead import read_ahead
+from monitoring.sync.read_ahead import read_ahead
 
 
 def test_items_arrive_in_order_and_complete():

@@ -12,9 +12,9 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
-from monitoring.call_store import CallWriter
-from monitoring.models import Call, CallStatus, Direction, SyncRun
+from monitoring.models import Call, CallStatus, Direction, SyncRun, SyncState
 from monitoring.sync import SyncAlreadyRunning, SyncFailed, sync_is_running, sync_pbx
+from monitoring.sync.writer import CallWriter
 from providers.kerio.transport import Transport
 from providers.models import PbxConnection
 from providers.services import save_pbx_connection
@@ -105,10 +105,10 @@ def test_it_stores_every_record_of_the_history_exactly(kerio_simulator, small_pa
     assert (run.fetched, run.created, run.updated, run.rejected) == (200, 200, 0, 0)
     assert run.pages >= 20
     pbx.refresh_from_db()
-    assert pbx.sync_lock_until is None
-    assert pbx.last_sync_success_at is not None
-    assert pbx.last_sync_error == ""
-    assert pbx.sync_read_back_to is not None
+    assert pbx.sync_state.lock_until is None
+    assert pbx.sync_state.last_success_at is not None
+    assert pbx.sync_state.last_error == ""
+    assert pbx.sync_state.read_back_to is not None
     assert SyncRun.objects.get() == run
 
 
@@ -192,10 +192,10 @@ def test_an_incremental_run_reads_only_back_to_the_mark(recent_world):
     pbx.refresh_from_db()
     now = timezone.now()
     expected_mark = now.timestamp() - 4 * 3600 - 300
-    assert abs(pbx.sync_read_back_to.timestamp() - expected_mark) < 60
+    assert abs(pbx.sync_state.read_back_to.timestamp() - expected_mark) < 60
     recent = sum(1 for r in recent_world.history_snapshot() if r["TIMESTAMP"] >= expected_mark)
 
-    mark = pbx.sync_read_back_to
+    mark = pbx.sync_state.read_back_to
 
     second = sync_pbx(pbx)
 
@@ -214,7 +214,7 @@ def test_a_long_call_entering_the_history_late_is_not_missed(recent_world, setti
     recent_world.state.live[long_call].answered_at -= 5 * 3600 - 20
     sync_pbx(pbx)
     pbx.refresh_from_db()
-    assert pbx.sync_read_back_to.timestamp() < time.time() - 5 * 3600 - 300 + 5
+    assert pbx.sync_state.read_back_to.timestamp() < time.time() - 5 * 3600 - 300 + 5
     # Short calls after it are synced, then the long one ends, stamped with its start.
     now = int(time.time())
     recent_world.add_history([call_record(now - 60), call_record(now - 30, "+998971112233")])
@@ -249,7 +249,7 @@ def test_a_dry_run_counts_but_writes_nothing(kerio_simulator):
     assert not Call.objects.exists()
     assert not SyncRun.objects.exists()
     pbx.refresh_from_db()
-    assert pbx.sync_read_back_to is None
+    assert pbx.sync_state.read_back_to is None
 
 
 # -- one run at a time ------------------------------------------------------------------------
@@ -276,20 +276,20 @@ def test_a_second_sync_while_one_runs_is_refused(kerio_simulator, small_pages):
 
 def test_a_held_lock_refuses_and_an_expired_lock_is_taken_over(kerio_simulator):
     pbx = connect(kerio_simulator)
-    PbxConnection.objects.filter(pk=pbx.pk).update(
-        sync_lock_until=timezone.now() + timezone.timedelta(minutes=5)
+    SyncState.objects.filter(pk=pbx.pk).update(
+        lock_until=timezone.now() + timezone.timedelta(minutes=5)
     )
     with pytest.raises(SyncAlreadyRunning):
         sync_pbx(pbx)
     assert not SyncRun.objects.exists()
 
-    PbxConnection.objects.filter(pk=pbx.pk).update(
-        sync_lock_until=timezone.now() - timezone.timedelta(seconds=1)
+    SyncState.objects.filter(pk=pbx.pk).update(
+        lock_until=timezone.now() - timezone.timedelta(seconds=1)
     )
     run = sync_pbx(pbx)
 
     assert run.outcome == SyncRun.Outcome.SUCCESS
-    assert PbxConnection.objects.get(pk=pbx.pk).sync_lock_until is None
+    assert PbxConnection.objects.get(pk=pbx.pk).sync_state.lock_until is None
 
 
 def test_a_run_left_running_by_a_dead_process_is_closed_as_interrupted(kerio_simulator):
@@ -310,7 +310,7 @@ def test_a_long_run_keeps_extending_its_lock(kerio_simulator, small_pages, setti
 
     def slow(run):
         time.sleep(0.06)
-        seen.append((timezone.now(), PbxConnection.objects.get(pk=pbx.pk).sync_lock_until))
+        seen.append((timezone.now(), PbxConnection.objects.get(pk=pbx.pk).sync_state.lock_until))
 
     sync_pbx(pbx, progress=slow)
 
@@ -325,7 +325,7 @@ def test_a_long_run_keeps_extending_its_lock(kerio_simulator, small_pages, setti
 def test_a_failed_run_is_recorded_and_keeps_the_mark(kerio_simulator, small_pages):
     pbx = connect(kerio_simulator)
     sync_pbx(pbx)
-    mark = PbxConnection.objects.get(pk=pbx.pk).sync_read_back_to
+    mark = PbxConnection.objects.get(pk=pbx.pk).sync_state.read_back_to
     kerio_simulator.faults.fail_method("CallHistory.get", 4, "http500")
 
     with pytest.raises(SyncFailed) as failure:
@@ -336,9 +336,9 @@ def test_a_failed_run_is_recorded_and_keeps_the_mark(kerio_simulator, small_page
     assert run.finished_at is not None
     assert "Try again later" in run.error
     pbx.refresh_from_db()
-    assert pbx.sync_read_back_to == mark
-    assert pbx.last_sync_error == run.error
-    assert pbx.sync_lock_until is None
+    assert pbx.sync_state.read_back_to == mark
+    assert pbx.sync_state.last_error == run.error
+    assert pbx.sync_state.lock_until is None
     assert str(failure.value.user_message) == run.error
 
 

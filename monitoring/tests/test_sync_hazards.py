@@ -6,9 +6,8 @@ from collections import Counter
 
 import pytest
 
-from monitoring import sync
 from monitoring.models import Call, RejectedRecord, SyncRun
-from monitoring.sync import sync_pbx
+from monitoring.sync import sync_pbx, writer
 from monitoring.tests.test_sync import (
     assert_exact,
     call_record,
@@ -133,12 +132,12 @@ def test_pages_written_over_several_connections_at_once_are_as_exact(
     settings.SYNC_WRITERS = 3
     threads = set()
 
-    class RecordingWriter(sync.CallWriter):
+    class RecordingWriter(writer.CallWriter):
         def write(self, page, now):
             threads.add(threading.current_thread().name)
             return super().write(page, now)
 
-    monkeypatch.setattr(sync, "CallWriter", RecordingWriter)
+    monkeypatch.setattr(writer, "CallWriter", RecordingWriter)
 
     play_hazards_and_check(make_kerio_simulator, settings, HAZARDS)
 

@@ -46,8 +46,8 @@ def test_sync_now_runs_the_sync_through_the_task(admin_client, pbx):
 
 
 def test_sync_now_says_a_sync_is_already_running(admin_client, pbx):
-    pbx.sync_lock_until = timezone.now() + dt.timedelta(minutes=5)
-    pbx.save()
+    pbx.sync_state.lock_until = timezone.now() + dt.timedelta(minutes=5)
+    pbx.sync_state.save()
     with mock.patch("monitoring.tasks.sync_pbx.delay") as delay:
         response = admin_client.post(reverse("sync_now", args=[pbx.pk]), follow=True)
     delay.assert_not_called()

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from monitoring import tasks
-from monitoring.models import Call, Heartbeat, LiveSnapshot, SyncRun
+from monitoring.models import Call, Heartbeat, LiveSnapshot, SyncRun, SyncState
 from monitoring.tests.test_sync import connect, quick_retries  # noqa: F401
 from providers.models import PbxConnection
 
@@ -32,8 +32,8 @@ def test_sync_pbx_swallows_a_failure_which_stays_visible_in_the_run(kerio_simula
 
 def test_sync_pbx_skips_when_a_run_holds_the_lock_or_the_pbx_is_gone(kerio_simulator):
     pbx = connect(kerio_simulator)
-    PbxConnection.objects.filter(pk=pbx.pk).update(
-        sync_lock_until=timezone.now() + timezone.timedelta(minutes=1)
+    SyncState.objects.filter(pk=pbx.pk).update(
+        lock_until=timezone.now() + timezone.timedelta(minutes=1)
     )
 
     assert tasks.sync_pbx.apply(args=[pbx.pk]).successful()
@@ -48,10 +48,10 @@ def test_sync_all_fans_out_to_enabled_idle_pbxes(monkeypatch):
     PbxConnection.objects.create(
         name="B", host="10.0.0.2", username="u", password="p", enabled=False
     )
-    PbxConnection.objects.create(
-        name="C", host="10.0.0.3", username="u", password="p",
-        sync_lock_until=timezone.now() + timezone.timedelta(minutes=1),
-    )  # fmt: skip
+    running = PbxConnection.objects.create(name="C", host="10.0.0.3", username="u", password="p")
+    SyncState.objects.filter(pk=running.pk).update(
+        lock_until=timezone.now() + timezone.timedelta(minutes=1)
+    )
 
     tasks.sync_all.apply().get()
 

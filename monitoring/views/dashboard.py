@@ -218,7 +218,7 @@ def enabled_pbxes_live(user) -> list[PbxConnection]:
     visible = live_calls_visible_to(user, LiveCall.objects.all())
     return list(
         PbxConnection.objects.filter(enabled=True)
-        .select_related("live")
+        .select_related("live", "sync_state")
         .prefetch_related(Prefetch("live__calls", queryset=visible))
     )
 

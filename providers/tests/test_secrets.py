@@ -184,7 +184,7 @@ def everything_written(caplog) -> str:
 def assert_nowhere(secret: str, caplog):
     assert secret not in everything_written(caplog)
     for pbx in PbxConnection.objects.all():
-        assert secret not in pbx.last_sync_error
+        assert secret not in pbx.sync_state.last_error
         assert secret not in pbx.last_check_message
     for run in SyncRun.objects.all():
         assert secret not in run.error
@@ -206,7 +206,7 @@ def test_a_sync_whose_login_fails_logs_no_password(kerio_simulator, caplog, db):
     with pytest.raises(SyncFailed):
         sync_pbx(pbx)
     pbx.refresh_from_db()
-    assert pbx.last_sync_error  # the failure was recorded, in words
+    assert pbx.sync_state.last_error  # the failure was recorded, in words
     assert len(caplog.records) > 0
     assert_nowhere(WRONG_SECRET, caplog)
     assert_nowhere(kerio_simulator.config.password, caplog)

@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from monitoring.models import SyncRun
 from monitoring.periods import day_start
 from monitoring.sync import SyncAlreadyRunning, SyncFailed, sync_pbx
 from providers.models import PbxConnection
@@ -93,7 +94,7 @@ class Command(BaseCommand):
         )
         run = sync_pbx(
             connection,
-            trigger="command",
+            trigger=SyncRun.Trigger.COMMAND,
             full=full,
             since=since,
             dry_run=dry_run,

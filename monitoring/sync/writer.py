@@ -5,7 +5,7 @@ JSON document and a single statement does the rest inside the database: it inser
 rewrites the changed ones and counts both. On other databases the ORM reads the stored versions
 and writes with ``bulk_create``. Both give the same rows and the same counts.
 
-A page is prepared (``prepare_page``: encoded, on PostgreSQL) apart from being written, so the
+A page is prepared (``page_preparer``: encoded, on PostgreSQL) apart from being written, so the
 sync's reading thread can do that work while the run's thread waits on the database. A run that
 fills in new history (a first sync, a backfill) writes pages that are all new; ``CallWriter`` then
 inserts the next page with a plain INSERT, which PostgreSQL does about a sixth faster than an
@@ -14,22 +14,29 @@ upsert, and falls back to the upsert the moment a page holds a call already stor
 
 import datetime as dt
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import orjson
 import psycopg
-from django.db import IntegrityError, connection, transaction
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, reset_queries, transaction
+from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from monitoring.models import CALL_RECORD_FIELDS, Call
-from monitoring.normalize import storable
+from monitoring.sync.normalize import storable
+
+logger = logging.getLogger(__name__)
 
 # Fields a later read may change (the extension list moves a call's direction, an ID-keyed
 # record is corrected): compared to count "updated" and rewritten on conflict.
 SYNCED_FIELDS = (*CALL_RECORD_FIELDS, "raw")
 CHUNK = 500
+# How many times a page is written when the database keeps breaking deadlocks with it.
+DEADLOCK_WRITES = 3
 
 
 @contextmanager
@@ -116,6 +123,52 @@ def store_calls(
     fields differ from the stored ones. ``dry_run`` counts without writing.
     """
     return CallWriter(pbx_id, dry_run=dry_run).write(Page(rows), now)
+
+
+def page_writers(dry_run: bool) -> int:
+    """How many connections a run writes its pages with.
+
+    Several on PostgreSQL (``SYNC_WRITERS``), so a long run keeps more than one of the database's
+    cores busy. One where that is not possible or not wanted: on other databases (SQLite takes one
+    writer at a time), in a dry run (it writes nothing), and inside a caller's transaction (other
+    connections could neither see its rows nor be rolled back with it).
+    """
+    if dry_run or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, settings.SYNC_WRITERS)
+
+
+@contextmanager
+def page_writer(pbx_id: int, dry_run: bool) -> Iterator[Callable]:
+    """A writer thread's ``write``: stores an item's ``page``, returns (created, updated)."""
+    writer = CallWriter(pbx_id, dry_run=dry_run)
+
+    def write(item) -> tuple[int, int]:
+        attempt = 1
+        while True:
+            try:
+                counts = writer.write(item.page, timezone.now())
+                break
+            except OperationalError as exc:
+                # Two writers' pages can share calls (the history shifted while it was read): the
+                # database may then abort one page's statement to break a deadlock. A page is one
+                # statement, so writing it again is safe.
+                if not _is_deadlock(exc) or attempt == DEADLOCK_WRITES:
+                    raise
+                logger.info("A page's write was chosen to break a deadlock; writing it again")
+                attempt += 1
+        if settings.DEBUG and not connection.force_debug_cursor:
+            # DEBUG keeps every query's SQL (up to 9,000 of them); a long run would hold hundreds
+            # of megabytes of it. Requests start afresh the same way.
+            reset_queries()
+        return counts
+
+    with commits_without_waiting():
+        yield write
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    return isinstance(exc.__cause__, psycopg.errors.DeadlockDetected)
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------------

@@ -12,13 +12,11 @@ import functools
 import hashlib
 import json
 import math
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import orjson
 from django.utils.translation import gettext as _
 
+from monitoring.directory import Directory
 from monitoring.models import KERIO_STATUS, Call, CallStatus, Direction
 from monitoring.numbers import national_number, normalize_number
 
@@ -26,8 +24,6 @@ from monitoring.numbers import national_number, normalize_number
 EARLIEST_TIMESTAMP = 946_684_800
 LATEST_TIMESTAMP = 4_102_444_800
 MAX_SECONDS = 2**31 - 1
-# Directory entry types that are not a party inside the PBX (an outbound route is a dial prefix).
-NOT_INTERNAL_TYPES = frozenset({3})
 
 _MAX_LENGTH = {
     name: Call._meta.get_field(name).max_length
@@ -41,46 +37,6 @@ class Rejected(ValueError):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class Directory:
-    """What counts as internal on one PBX: its directory numbers, else the fallback pattern."""
-
-    numbers: frozenset[str] = field(default_factory=frozenset)
-    pattern: re.Pattern | None = None
-
-    @classmethod
-    def build(cls, entries: Iterable[dict] | None, pattern: str = "") -> "Directory":
-        """From Kerio's numberList (TEL_NUM, EXTENSION_TYPE_ID) and the connection's pattern.
-
-        Lines, queues, IVRs, voicemail and the like are all internal; unusable entries are
-        skipped.
-        """
-        numbers = set()
-        for entry in entries or ():
-            if not isinstance(entry, dict):
-                continue
-            kind = _as_int(entry.get("EXTENSION_TYPE_ID"))
-            number = normalize_number(entry.get("TEL_NUM"))
-            if number and kind not in NOT_INTERNAL_TYPES:
-                numbers.add(number)
-        try:
-            compiled = re.compile(pattern) if pattern else None
-        except re.error:
-            compiled = None
-        return cls(frozenset(numbers), compiled)
-
-    def is_internal(self, normalized: str) -> bool:
-        if not normalized:
-            return False
-        if normalized in self.numbers:
-            return True
-        return (
-            self.pattern is not None
-            and not normalized.startswith("+")
-            and self.pattern.search(normalized) is not None
-        )
 
 
 def storable(value):
@@ -111,13 +67,6 @@ def _without_nul(value):
     if isinstance(value, list):
         return [_without_nul(item) for item in value]
     return value
-
-
-def _as_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 _MISSING = object()

@@ -1,0 +1,122 @@
+"""One run per PBX at a time, and the schedule's backoff after repeated failures."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from monitoring.models import SyncRun, SyncState
+from providers.models import PbxConnection
+
+
+class SyncAlreadyRunning(Exception):
+    """Another run holds this PBX's sync lock."""
+
+    def __init__(self, pbx: PbxConnection):
+        self.pbx = pbx
+        self.user_message = gettext_lazy("A sync of this PBX is already running.")
+        super().__init__(f"a sync of {pbx} is already running")
+
+
+class LockLost(Exception):
+    """The run overran its time limit and another run took the lock over."""
+
+
+def _lock_limit() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.SYNC_TIME_LIMIT_SECONDS)
+
+
+class SyncLock:
+    """A run's hold on its PBX's ``SyncState.lock_until``.
+
+    Taken with one conditional UPDATE (only if free or expired), so two workers can never both
+    win, on SQLite as on PostgreSQL. A long run pushes the expiry forward as it goes; a crashed
+    run's lock simply expires. ``state`` is kept in step with what is written.
+    """
+
+    def __init__(self, state: SyncState, until: dt.datetime):
+        self.state = state
+        self.until = until
+
+    @classmethod
+    def acquire(cls, state: SyncState, now: dt.datetime) -> "SyncLock | None":
+        until = now + _lock_limit()
+        taken = (
+            SyncState.objects.filter(pk=state.pk)
+            .filter(Q(lock_until__isnull=True) | Q(lock_until__lte=now))
+            .update(lock_until=until, last_started_at=now)
+        )
+        if not taken:
+            return None
+        state.lock_until, state.last_started_at = until, now
+        return cls(state, until)
+
+    def extend(self) -> None:
+        now = timezone.now()
+        if self.until - now > _lock_limit() / 2:
+            return
+        until = now + _lock_limit()
+        held = SyncState.objects.filter(pk=self.state.pk, lock_until=self.until).update(
+            lock_until=until
+        )
+        if not held:
+            raise LockLost(f"the sync lock of {self.state.pbx} was taken over")
+        self.until = self.state.lock_until = until
+
+    def release(self) -> None:
+        SyncState.objects.filter(pk=self.state.pk, lock_until=self.until).update(lock_until=None)
+        if self.state.lock_until == self.until:
+            self.state.lock_until = None
+
+
+def sync_is_running(pbx: PbxConnection) -> bool:
+    """Whether a run holds this PBX's sync lock now."""
+    return SyncState.objects.filter(pk=pbx.pk, lock_until__gt=timezone.now()).exists()
+
+
+# Enough recent runs to reach the cap: the delay doubles per failure from one interval.
+_BACKOFF_RUNS = 12
+
+
+def consecutive_failures(pbx: PbxConnection) -> tuple[int, dt.datetime | None]:
+    """How many of the PBX's latest runs failed in a row, and when the latest of them started."""
+    runs = pbx.sync_runs.order_by("-started_at", "-id").values_list("outcome", "started_at")
+    failures, latest = 0, None
+    for outcome, started_at in runs[:_BACKOFF_RUNS]:
+        if outcome != SyncRun.Outcome.FAILED:
+            break
+        failures += 1
+        latest = latest or started_at
+    return failures, latest
+
+
+def backoff_delay(failures: int) -> dt.timedelta:
+    """How long the schedule leaves a failing PBX alone after its latest failed run.
+
+    One failure is retried at the next interval as usual; from the second on the wait doubles
+    (2, 4, 8… intervals), capped at SYNC_BACKOFF_MAX_SECONDS, so a PBX that is down is not
+    hammered and its log is not flooded.
+    """
+    if failures < 2:
+        return dt.timedelta(0)
+    interval = settings.SYNC_INTERVAL_SECONDS
+    doubled = interval * 2 ** min(failures - 1, _BACKOFF_RUNS)
+    seconds = min(doubled, settings.SYNC_BACKOFF_MAX_SECONDS)
+    return dt.timedelta(seconds=seconds)
+
+
+def backoff_until(pbx: PbxConnection) -> dt.datetime | None:
+    """Until when scheduled syncs skip this PBX after repeated failures; None if they need not.
+
+    Only the schedule backs off: "Sync now" and the command run at once.
+    """
+    failures, latest = consecutive_failures(pbx)
+    delay = backoff_delay(failures)
+    if not delay or latest is None:
+        return None
+    # Measured from the failed run's start, as the schedule's ticks are; a second's slack keeps
+    # a tick that comes a little early from being skipped.
+    until = latest + delay - dt.timedelta(seconds=1)
+    return until if until > timezone.now() else None
