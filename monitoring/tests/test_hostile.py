@@ -190,6 +190,25 @@ def test_a_nul_character_does_not_stop_the_sync(make_kerio_simulator, db):
     assert sync_pbx(pbx, full=True).created == 0
 
 
+@pytest.mark.postgres
+def test_a_nul_character_only_in_a_key_is_replaced_too(make_kerio_simulator, db):
+    """A record whose values are clean but one of whose keys holds U+0000 is stored with the key
+    made storable, and the next runs find it stored, on PostgreSQL, which refuses the NUL."""
+    simulator = make_kerio_simulator(history_size=0)
+    now = time.time() - 600
+    (record,) = simulator.add_history([call_record(now, PHONE, "101", **{"NOTE\x00": "plain"})])
+    pbx = connect(simulator)
+
+    first = sync_pbx(pbx)
+    second = sync_pbx(pbx, full=True)
+
+    assert first.outcome == SyncRun.Outcome.SUCCESS, first.error
+    assert (first.created, second.outcome, second.created) == (1, SyncRun.Outcome.SUCCESS, 0)
+    raw = Call.objects.get().raw
+    assert raw["NOTE\ufffd"] == "plain"
+    assert "NOTE\x00" in record and "NOTE\x00" not in raw
+
+
 def test_nan_and_infinity_do_not_stop_the_sync(make_kerio_simulator, db):
     """NaN and Infinity are not JSON, but Python writes them and so may a PBX's encoder. A record
     holding one is kept (the value as text) instead of failing its page, and every later run."""

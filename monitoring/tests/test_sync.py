@@ -239,6 +239,21 @@ def test_a_full_run_since_a_day_reads_back_to_that_day(recent_world):
     assert Call.objects.filter(started_at__gte=since).count() == len(expected)
 
 
+def test_a_run_since_a_later_moment_never_moves_the_mark_forward(recent_world):
+    """A run told to read back less far than the mark did not read what lies between: the calls
+    there still need the old mark's cover."""
+    pbx = connect(recent_world)
+    sync_pbx(pbx)
+    old_mark = timezone.now() - timezone.timedelta(days=2)
+    SyncState.objects.filter(pk=pbx.pk).update(read_back_to=old_mark)
+
+    run = sync_pbx(pbx, since=timezone.now() - timezone.timedelta(hours=1))
+
+    assert run.outcome == SyncRun.Outcome.SUCCESS
+    pbx.refresh_from_db()
+    assert pbx.sync_state.read_back_to == old_mark
+
+
 def test_a_dry_run_counts_but_writes_nothing(kerio_simulator):
     pbx = connect(kerio_simulator)
 
