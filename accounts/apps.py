@@ -19,5 +19,5 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from accounts import audit
 
-        audit.connect_signals()
+        audit.track_users()
         post_migrate.connect(_grant_administrators_everything, dispatch_uid="grant-administrators")

@@ -1,7 +1,9 @@
 """The audit log: model changes are recorded through signals, actions through `record()`.
 
-The acting user comes from the request (see `accounts.middleware.CurrentUserMiddleware`); changes
-made outside a request (commands, the worker) are recorded without a user.
+Each app registers the models it wants audited with `track()` (in its `AppConfig.ready()`), naming
+their secret fields: a change to one is recorded as "changed", never with its values. The acting
+user comes from the request (see `accounts.middleware.CurrentUserMiddleware`); changes made
+outside a request (commands, the worker) are recorded without a user.
 """
 
 from contextvars import ContextVar
@@ -16,16 +18,8 @@ SECRET_CHANGED = "changed"  # noqa: S105 - a marker, not a password
 _IGNORED_FIELDS = {"last_login", "created_at", "updated_at", "date_joined"}
 
 
-def _tracked_models():
-    from accounts.models import OperatorProfile
-    from providers.models import PbxConnection, SipTrunk
-
-    return {
-        PbxConnection: {"password"},
-        SipTrunk: {"password"},
-        get_user_model(): {"password"},
-        OperatorProfile: set(),
-    }
+# Each audited model and the names of its secret fields.
+_tracked: dict[type, frozenset[str]] = {}
 
 
 def _fields(model):
@@ -51,6 +45,7 @@ def record(action, *, obj=None, object_type="", message="", changes=None, user=N
     """Write one audit entry; `obj` names the object, `user` defaults to the request's user."""
     from accounts.models import AuditEntry
 
+    action = AuditEntry.Action(action)
     user = user if user is not None else current_user.get()
     if user is not None and not user.is_authenticated:
         user = None
@@ -77,7 +72,9 @@ def _before_save(sender, instance, raw=False, **kwargs):
 def _after_save(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    secrets = _tracked_models()[sender]
+    from accounts.models import AuditEntry
+
+    secrets = _tracked[sender]
     before = getattr(instance, "_audit_before", None) or {}
     after = _snapshot(instance)
     changes = {}
@@ -89,11 +86,14 @@ def _after_save(sender, instance, created, raw=False, **kwargs):
             continue
         changes[name] = SECRET_CHANGED if name in secrets else [old, new]
     if changes or created:
-        record("create" if created else "update", obj=instance, changes=changes)
+        action = AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE
+        record(action, obj=instance, changes=changes)
 
 
 def _after_delete(sender, instance, **kwargs):
-    record("delete", obj=instance)
+    from accounts.models import AuditEntry
+
+    record(AuditEntry.Action.DELETE, obj=instance)
 
 
 def _groups_changed(sender, instance, action, pk_set, **kwargs):
@@ -101,18 +101,30 @@ def _groups_changed(sender, instance, action, pk_set, **kwargs):
         return
     from django.contrib.auth.models import Group
 
+    from accounts.models import AuditEntry
+
     names = sorted(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True))
     keys = {"post_add": "groups added", "post_remove": "groups removed"}
     key = keys.get(action, "groups cleared")
-    record("update", obj=instance, changes={key: names})
+    record(AuditEntry.Action.UPDATE, obj=instance, changes={key: names})
 
 
-def connect_signals():
-    for model in _tracked_models():
-        uid = f"audit-{model._meta.label}"
-        pre_save.connect(_before_save, sender=model, dispatch_uid=uid + "-pre")
-        post_save.connect(_after_save, sender=model, dispatch_uid=uid + "-post")
-        post_delete.connect(_after_delete, sender=model, dispatch_uid=uid + "-delete")
+def track(model, secret_fields=()) -> None:
+    """Record every creation, change and deletion of `model`; the values of `secret_fields` are
+    never recorded, only that they changed."""
+    _tracked[model] = frozenset(secret_fields)
+    uid = f"audit-{model._meta.label}"
+    pre_save.connect(_before_save, sender=model, dispatch_uid=uid + "-pre")
+    post_save.connect(_after_save, sender=model, dispatch_uid=uid + "-post")
+    post_delete.connect(_after_delete, sender=model, dispatch_uid=uid + "-delete")
+
+
+def track_users() -> None:
+    """Audit the users (their password a secret), their operator profiles and their groups."""
+    from accounts.models import OperatorProfile
+
+    track(get_user_model(), secret_fields={"password"})
+    track(OperatorProfile)
     m2m_changed.connect(
         _groups_changed, sender=get_user_model().groups.through, dispatch_uid="audit-user-groups"
     )

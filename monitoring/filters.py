@@ -14,7 +14,6 @@ from django.db.models.lookups import IContains
 from django.utils.translation import gettext_lazy as _
 
 from monitoring import periods
-from monitoring.form_renderer import renderer as python_widget_renderer
 from monitoring.models import Call, CallStatus, Direction
 from monitoring.numbers import national_number
 
@@ -37,7 +36,7 @@ SORT_CHOICES = [
 DEFAULT_SORT = "-time"
 
 # The columns the calls table (and the number history) shows; nothing else is loaded
-# (views.calls.table_page turns them into the table's cells).
+# (views.calls.table_page adds the links and labels the table prints).
 TABLE_COLUMNS = (
     "id",
     "pbx__name",
@@ -67,11 +66,8 @@ class CallFilterForm(forms.Form):
     """The filters of the Calls page, bound to `request.GET`; every field is optional.
 
     The period (`period`, `start`, `end`) is the dashboard's own PeriodForm, kept in
-    `period_form` so both pages read the same parameters the same way. Both forms write their
-    widgets in Python (monitoring.form_renderer): the same HTML, in a fraction of the time.
+    `period_form` so both pages read the same parameters the same way.
     """
-
-    default_renderer = python_widget_renderer
 
     direction = forms.ChoiceField(
         label=_("Direction"), choices=_blank_choice(Direction.choices), required=False

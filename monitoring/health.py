@@ -14,12 +14,11 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
-from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
+from monitoring.formatting import ago, local_time
 from monitoring.models import Heartbeat
-from monitoring.templatetags.monitoring_format import ago
 from providers.models import PbxConnection
 
 NETWORK_TIMEOUT = 1.0
@@ -64,13 +63,6 @@ def heartbeat_interval() -> int:
 def heartbeat_max_age() -> timedelta:
     """Beat schedules the heartbeat task every interval: two intervals and some slack."""
     return timedelta(seconds=2 * heartbeat_interval() + 10)
-
-
-def local_time(moment: datetime) -> str:
-    local = timezone.localtime(moment)
-    if local.date() == timezone.localdate():
-        return time_format(local, "H:i")
-    return f"{local:%d.%m.%Y} {time_format(local, 'H:i')}"
 
 
 def sync_failed(last_error: str, success_at: datetime | None, started_at: datetime | None) -> bool:

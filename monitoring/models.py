@@ -1,6 +1,11 @@
 """What happened on the PBX: calls, the live-call snapshot, and the record of each sync run."""
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from providers.models import PbxConnection
@@ -143,6 +148,18 @@ class LiveSnapshot(models.Model):
     def __str__(self):
         return f"{self.pbx} @ {self.taken_at}"
 
+    @staticmethod
+    def fresh_for() -> timedelta:
+        """How long a snapshot stays the truth: a few polls."""
+        return timedelta(seconds=max(3 * settings.LIVE_POLL_SECONDS, 10))
+
+    def is_fresh(self, now: datetime | None = None) -> bool:
+        """Whether the calls below are what is in progress now: the last poll succeeded, and
+        recently."""
+        if self.taken_at is None or self.is_stale:
+            return False
+        return (now or timezone.now()) - self.taken_at <= self.fresh_for()
+
 
 class LiveCall(models.Model):
     """A call in progress at the time of its snapshot."""
@@ -168,6 +185,24 @@ class LiveCall(models.Model):
 
     def __str__(self):
         return f"{self.from_number} → {self.to_number} ({self.state})"
+
+    # The states Kerio reports that the panel names; any other is shown as unknown.
+    STATE_LABELS = {"ringing": _("Ringing"), "talking": _("Talking")}
+
+    @property
+    def state_key(self) -> str:
+        """ "ringing", "talking" or "unknown": the panel's colour for this call."""
+        key = (self.state or "").lower()
+        return key if key in self.STATE_LABELS else "unknown"
+
+    @property
+    def state_label(self) -> str:
+        """The state in words of the current language; an unknown one with what Kerio said."""
+        key = self.state_key
+        if key != "unknown":
+            return str(self.STATE_LABELS[key])
+        raw = self.state or (str(self.status_code) if self.status_code is not None else "")
+        return gettext("Unknown (%(code)s)") % {"code": raw} if raw else gettext("Unknown")
 
 
 class SyncState(models.Model):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import audit
+from accounts.models import AuditEntry
 from providers.forms import PbxConnectionForm, SipTrunkForm
 from providers.kerio import CheckResult, check_connection
 from providers.models import PbxConnection, SipTrunk
@@ -130,7 +131,7 @@ def pbx_check(request, pk=None):
         # A valid form has already put its values (and any new password) on `pbx`.
         result = check_connection(pbx.connection_settings())
         audit.record(
-            "check",
+            AuditEntry.Action.CHECK,
             obj=pbx if pbx.pk else None,
             object_type="providers.PbxConnection",
             message=_check_summary(result),

@@ -2,7 +2,6 @@
 number's history."""
 
 import json
-import re
 
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
@@ -10,7 +9,6 @@ from django.db.models import Count, Max, Min, Q
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -29,7 +27,6 @@ from monitoring.filters import (
 from monitoring.models import MISSED_STATUSES, Call, CallStatus, Direction
 from monitoring.numbers import national_number
 from monitoring.periods import Period
-from monitoring.templatetags.monitoring_format import EMPTY, duration
 
 # How far back a link from an extension number looks (its calls on the Calls page).
 EXTENSION_LINK_PERIOD = "month"
@@ -135,44 +132,23 @@ class CallPaginator(Paginator):
 
 
 def table_page(rows: list[dict]) -> list[dict]:
-    """The calls table's rows from `filters.TABLE_COLUMNS` values: every value ready to print, in
-    the active language and time zone.
-
-    A page has 50 to 200 rows: model instances, and template filters, tags and includes run for
-    each cell, cost more than the page's SQL. Each row is a dict (the template's first lookup)
-    of the values the template used to compute: pk, detail_url, time, direction,
-    direction_label, from_number, from_link, from_name, to_number, to_link, to_name, extension
-    ("—" when none), status, status_label, status_title, wait, talk, total (m:ss), pbx.
-    """
-    directions = {value: str(label) for value, label in Direction.choices}
-    statuses = {value: str(label) for value, label in CallStatus.choices}
-    links = _NumberLinks()
-    detail = reverse("call_detail", args=[0])[: -len("0/")]  # "/calls/" + pk + "/"
-    zone = timezone.get_current_timezone()
+    """The calls table's rows from `filters.TABLE_COLUMNS` values, with what the template prints
+    besides the columns: the call's link, the labels of its direction and status, and where each
+    party's number links to (see `number_link`)."""
+    directions = dict(Direction.choices)
+    statuses = dict(CallStatus.choices)
     table = []
     for row in rows:
-        pk, extension, code = row["id"], row["extension"], row["status_code"]
+        extension, code = row["extension"], row["status_code"]
         table.append(
             {
-                "pk": pk,
-                "detail_url": f"{detail}{pk}/",
-                "time": row["started_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-                "direction": row["direction"],
+                **row,
+                "detail_url": reverse("call_detail", args=[row["id"]]),
                 "direction_label": directions.get(row["direction"], row["direction"]),
-                "from_number": row["from_number"],
-                "from_link": links.link(row["from_number"], extension),
-                "from_name": row["from_name"],
-                "to_number": row["to_number"],
-                "to_link": links.link(row["to_number"], extension),
-                "to_name": row["to_name"],
-                "extension": extension or EMPTY,
-                "status": row["status"],
+                "from_link": number_link(row["from_number"], extension),
+                "to_link": number_link(row["to_number"], extension),
                 "status_label": statuses.get(row["status"], row["status"]),
                 "status_title": f"Kerio {code}" if code is not None else "",
-                "wait": duration(row["wait_seconds"]),
-                "talk": duration(row["talk_seconds"]),
-                "total": duration(row["total_seconds"]),
-                "pbx": row["pbx__name"],
             }
         )
     return table
@@ -184,26 +160,6 @@ def _page(request, calls, per_page: int, count: int | None = None):
     page = paginator.get_page(request.GET.get("page"))
     page.elided_pages = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     return page
-
-
-class _NumberLinks:
-    """`number_link` for the rows of one page, without reversing a URL per row."""
-
-    _PLAIN = re.compile(r"\+?[0-9]+")  # what reverse() leaves as it is in a path
-
-    def __init__(self):
-        self.calls = reverse("call_list")
-        self.history = reverse("number_history", args=["0"])[: -len("0/")]
-
-    def link(self, number: str, extension: str) -> str | None:
-        if number and number == extension:
-            return f"{self.calls}?extension={number}&period={EXTENSION_LINK_PERIOD}"
-        if number:
-            normalized = national_number(number)
-            if normalized and self._PLAIN.fullmatch(normalized):
-                return f"{self.history}{normalized}/"
-            return number_link(number, extension)
-        return None
 
 
 def number_link(number: str, extension: str) -> str | None:

@@ -2,7 +2,7 @@
 called back, and the live calls panel (refreshed by htmx through `live_calls`)."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -13,12 +13,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import calls_visible_to, live_calls_visible_to
 from monitoring import charts, kpis
-from monitoring.context_processors import share_enabled_pbxes
-from monitoring.form_renderer import renderer as python_widget_renderer
-from monitoring.health import local_time
+from monitoring.context_processors import pbx_banners_of
+from monitoring.formatting import EMPTY, duration, local_time
 from monitoring.models import Call, LiveCall
 from monitoring.periods import PeriodForm
-from monitoring.templatetags.monitoring_format import EMPTY, duration
 from providers.models import PbxConnection
 
 STATS_TARGET = "dashboard-stats"
@@ -178,8 +176,6 @@ def stats_context(request, period, sort) -> dict:
 
 # -- Live calls -----------------------------------------------------------------------------------
 
-STATES = {"ringing": gettext_lazy("Ringing"), "talking": gettext_lazy("Talking")}
-
 
 @dataclass
 class LiveRow:
@@ -198,19 +194,6 @@ class LivePanel:
     rows: list[LiveRow]
     stale: bool = False
     message: str = ""
-
-
-def live_stale_after() -> timedelta:
-    """A snapshot older than a few polls is no longer the truth."""
-    return timedelta(seconds=max(3 * settings.LIVE_POLL_SECONDS, 10))
-
-
-def _state(call: LiveCall) -> tuple[str, str]:
-    key = (call.state or "").lower()
-    if key in STATES:
-        return key, str(STATES[key])
-    raw = call.state or (str(call.status_code) if call.status_code is not None else "")
-    return "unknown", (_("Unknown (%(code)s)") % {"code": raw}) if raw else _("Unknown")
 
 
 def enabled_pbxes_live(user) -> list[PbxConnection]:
@@ -245,8 +228,7 @@ def live_panels(
             )
             panels.append(LivePanel(pbx.name, [], stale=True, message=message))
             continue
-        age = now - snapshot.taken_at
-        stale = snapshot.is_stale or age > live_stale_after()
+        stale = not snapshot.is_fresh(now)
         message = ""
         if stale:
             since = {"time": local_time(snapshot.taken_at)}
@@ -262,30 +244,29 @@ def live_panels(
                     )
                     % since
                 )
-        elapsed = 0 if stale else max(int(age.total_seconds()), 0)
-        rows = []
-        for call in snapshot.calls.all():
-            key, label = _state(call)
-            rows.append(
-                LiveRow(
-                    call.from_number,
-                    call.from_name,
-                    call.to_number,
-                    call.to_name,
-                    label,
-                    key,
-                    call.total_seconds + elapsed,
-                )
+        elapsed = 0 if stale else max(int((now - snapshot.taken_at).total_seconds()), 0)
+        rows = [
+            LiveRow(
+                call.from_number,
+                call.from_name,
+                call.to_number,
+                call.to_name,
+                call.state_label,
+                call.state_key,
+                call.total_seconds + elapsed,
             )
+            for call in snapshot.calls.all()
+        ]
         panels.append(LivePanel(pbx.name, rows, stale=stale, message=message))
     return panels
 
 
 def live_context(request) -> dict:
     pbxes = enabled_pbxes_live(request.user)
-    share_enabled_pbxes(request, pbxes)  # the layout's PBX banners read the same PBXes
     panels = live_panels(request.user, pbxes=pbxes)
     return {
+        # The layout's PBX banners, from the PBXes read here (the context processor's stand in).
+        **pbx_banners_of(pbxes),
         "live_panels": panels,
         "live_many_pbx": len(panels) > 1,
         "live_refresh_seconds": settings.LIVE_POLL_SECONDS,
@@ -297,7 +278,7 @@ def live_context(request) -> dict:
 
 
 def dashboard(request):
-    form = PeriodForm(request.GET, renderer=python_widget_renderer)
+    form = PeriodForm(request.GET)
     period = form.get_period()
     sort = kpis.clean_extension_sort(request.GET.get("sort"))
     context = {"form": form, **stats_context(request, period, sort)}

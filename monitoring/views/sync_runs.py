@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError
 
 from accounts import audit
+from accounts.models import AuditEntry
 from monitoring import tasks
 from monitoring.models import SyncRun
 from monitoring.sync import sync_is_running
@@ -52,7 +53,7 @@ def sync_now(request, pbx_id):
                 _("A sync of “%(name)s” was queued; refresh this page in a moment to see it.")
                 % {"name": pbx.name},
             )
-    audit.record("sync_now", obj=pbx, message=outcome)
+    audit.record(AuditEntry.Action.SYNC_NOW, obj=pbx, message=outcome)
     next_url = request.POST.get("next", "")
     if next_url and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()

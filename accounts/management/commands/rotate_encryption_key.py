@@ -1,11 +1,18 @@
 from cryptography.fernet import InvalidToken
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from encrypted_model_fields.fields import decrypt_str
+from encrypted_model_fields.fields import EncryptedMixin, decrypt_str
 
-from providers.models import PbxConnection, SipTrunk
 
-ENCRYPTED = ((PbxConnection, "password"), (SipTrunk, "password"))
+def encrypted_fields():
+    """Every encrypted field of every installed model, as (model, field)."""
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedMixin)
+    ]
 
 
 class Command(BaseCommand):
@@ -20,22 +27,25 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, **options):
         total = 0
         with transaction.atomic():
-            for model, field in ENCRYPTED:
+            for model, field in encrypted_fields():
                 table = connection.ops.quote_name(model._meta.db_table)
-                column = connection.ops.quote_name(model._meta.get_field(field).column)
+                pk = connection.ops.quote_name(model._meta.pk.column)
+                column = connection.ops.quote_name(field.column)
                 with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT id, {column} FROM {table}")  # noqa: S608
+                    cursor.execute(f"SELECT {pk}, {column} FROM {table}")  # noqa: S608
                     rows = cursor.fetchall()
-                for pk, stored in rows:
+                for pk_value, stored in rows:
+                    if stored is None:
+                        continue
                     try:
                         plain = decrypt_str(stored)
                     except InvalidToken as exc:
                         raise CommandError(
-                            f"{model._meta.verbose_name} #{pk}: no configured key can decrypt it. "
-                            "Put the key it was saved with into FIELD_ENCRYPTION_KEY."
+                            f"{model._meta.verbose_name} #{pk_value}: no configured key can "
+                            "decrypt it. Put the key it was saved with into FIELD_ENCRYPTION_KEY."
                         ) from exc
                     if not dry_run:
-                        model.objects.filter(pk=pk).update(**{field: plain})
+                        model._default_manager.filter(pk=pk_value).update(**{field.name: plain})
                     total += 1
         verb = "Would re-encrypt" if dry_run else "Re-encrypted"
         self.stdout.write(self.style.SUCCESS(f"{verb} {total} stored password(s)."))
