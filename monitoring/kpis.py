@@ -97,6 +97,8 @@ def peak_concurrency(period: Period, calls: QuerySet | None = None) -> tuple[int
         .order_by("started_at")
         .values_list("started_at", "total_seconds")
     )
+    if rows.query.is_empty():
+        return 0, None  # .none(): an operator without extensions; there is no SQL to run
     if connections[rows.db].vendor == "postgresql":
         return _peak_concurrency_sql(rows)
     ends: list[datetime] = []
@@ -342,7 +344,8 @@ def dashboard_figures(
     extension. Elsewhere, the three queries.
     """
     base = calls_in(period, calls)
-    if connections[base.db].vendor != "postgresql":
+    # .none() (an operator without extensions) has no SQL to embed: the plain queries answer it.
+    if base.query.is_empty() or connections[base.db].vendor != "postgresql":
         return summary(period, calls), activity(period, calls), per_extension(period, calls, sort)
     return _dashboard_figures_sql(base, period, sort)
 

@@ -21,6 +21,10 @@ from django.utils.translation import pgettext_lazy
 
 # The longest custom range: keeps every query over a period bounded.
 MAX_DAYS = 366
+# The days a custom range may cover: Kerio counts time from 1970, and the calendar's own ends
+# (years 1 and 9999) cannot be turned into UTC moments in every zone.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 class Preset(models.TextChoices):
@@ -121,6 +125,8 @@ def resolve_period(
             raise ValueError("The end date is before the start date.")
         if (end_date - start_date).days + 1 > MAX_DAYS:
             raise ValueError(f"A custom range can cover at most {MAX_DAYS} days.")
+        if start_date < FIRST_DAY or end_date > LAST_DAY:
+            raise ValueError(f"A custom range lies between {FIRST_DAY} and {LAST_DAY}.")
         return days_period(start_date, end_date, preset)
     raise ValueError(f"Unknown period {preset!r}.")
 
@@ -129,6 +135,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
     def __init__(self, attrs=None):
+        attrs = {"min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat(), **(attrs or {})}
         super().__init__(attrs, format="%Y-%m-%d")
 
 
@@ -159,6 +166,10 @@ class PeriodForm(forms.Form):
         if preset == Preset.CUSTOM:
             if "start" in self.errors or "end" in self.errors:
                 return cleaned
+            for name, day in (("start", start), ("end", end)):
+                if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                    self.add_error(name, self._out_of_range_message())
+                    return cleaned
             if start is None:
                 self.add_error("start", _("Choose the first day of the range."))
             if end is None:
@@ -175,6 +186,13 @@ class PeriodForm(forms.Form):
         if not self.errors:
             self._period = resolve_period(preset, start, end, now=self.now)
         return cleaned
+
+    @staticmethod
+    def _out_of_range_message() -> str:
+        return _("Choose a day from %(first)s to %(last)s.") % {
+            "first": date_format(FIRST_DAY, "DATE_FORMAT"),
+            "last": date_format(LAST_DAY, "DATE_FORMAT"),
+        }
 
     def get_period(self) -> Period:
         """The chosen period; today when nothing (or nothing valid) was chosen."""

@@ -260,3 +260,17 @@ def test_it_lists_the_most_recent_missed_numbers_and_counts_the_others(admin_cli
     assert '<span class="count-badge">27</span>' in section
     assert "And 2 more." in section
     assert tiles(html)["not_called_back"] == "27"
+
+
+def test_an_operator_without_extensions_yet_sees_an_empty_dashboard(client, today):
+    """The first page a new operator sees, before an administrator gives them extensions."""
+    from accounts.roles import Role
+    from accounts.testing import make_user
+
+    client.force_login(make_user("newcomer", Role.OPERATOR))
+    response = client.get(URL)
+    assert response.status_code == 200
+    got = tiles(response.content.decode())
+    assert got["total"] == "0"
+    assert got["peak"] == "0"
+    assert got["not_called_back"] == "0"

@@ -111,6 +111,32 @@ def test_the_exports_take_any_query(signed_in, params, name):
         read(response)
 
 
+# The calendar's own ends, and the days around the limits of a custom range.
+EDGE_DAYS = st.sampled_from(
+    [
+        dt.date.min, dt.date.min + dt.timedelta(days=1), dt.date(1969, 12, 31),
+        dt.date(1970, 1, 1), dt.date(2999, 12, 31), dt.date(3000, 1, 1),
+        dt.date.max - dt.timedelta(days=1), dt.date.max,
+    ]
+)  # fmt: skip
+CUSTOM_RANGES = st.fixed_dictionaries(
+    {
+        "period": st.just("custom"),
+        "start": st.one_of(EDGE_DAYS, st.dates()).map(str),
+        "end": st.one_of(EDGE_DAYS, st.dates()).map(str),
+    }
+)
+DATE_PAGES = ["dashboard", "call_list", "call_export_csv", "call_export_xlsx"]
+
+
+@FUZZ
+@given(params=CUSTOM_RANGES, name=st.sampled_from(DATE_PAGES))
+def test_every_page_with_a_period_takes_any_custom_range(signed_in, params, name):
+    response = signed_in.get(reverse(name), params)
+    assert response.status_code in (200, 302)
+    read(response)
+
+
 @FUZZ
 @given(number=st.text(min_size=1, max_size=300).filter(lambda text: "/" not in text))
 def test_a_numbers_history_takes_any_number(signed_in, number):
@@ -161,6 +187,27 @@ def test_a_wrong_period_on_the_dashboard_says_so_and_shows_today(signed_in, para
     html = read(signed_in.get(reverse("dashboard"), params))
     assert "The period could not be read; showing today instead." in html
     assert re.search(r'data-kpi="total".*?<div class="kpi-value">7</div>', html, re.S)
+
+
+@pytest.mark.parametrize(
+    "days",
+    [("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31"), ("1969-12-31", "1970-01-01")],
+)
+def test_days_beyond_the_calendar_we_keep_are_refused_with_a_form_error(signed_in, days):
+    params = {"period": "custom", "start": days[0], "end": days[1]}
+    html = read(signed_in.get(reverse("call_list"), params))
+    assert "Choose a day from Jan. 1, 1970 to Dec. 31, 2999." in html
+    dashboard = read(signed_in.get(reverse("dashboard"), params))
+    assert "The period could not be read; showing today instead." in dashboard
+    for name in ("call_export_csv", "call_export_xlsx"):
+        assert signed_in.get(reverse(name), params).status_code == 302
+
+
+def test_the_first_and_last_days_we_keep_are_a_valid_range(signed_in):
+    for days in (("1970-01-01", "1970-01-02"), ("2999-12-30", "2999-12-31")):
+        params = {"period": "custom", "start": days[0], "end": days[1]}
+        html = read(signed_in.get(reverse("call_list"), params))
+        assert 'id="calls-table"' in html, days
 
 
 def test_a_page_alone_shows_the_calls_of_today(signed_in):
