@@ -81,6 +81,7 @@ class KerioClient:
         result = self._rpc("Session.login", params)
         token = result.get("token")
         if not isinstance(token, str) or not token:
+            # Only our own words: the answer may echo the parameters, the password among them.
             raise UnexpectedAnswer("Session.login answered without a token")
         self._token = token
         logger.debug("Logged in to %s as %r", self.settings.base_url, self.settings.username)
@@ -115,7 +116,11 @@ class KerioClient:
         logger.debug("Kerio call %s (id %d)", method, self._last_id)
         answer = self._transport.post(method, payload, headers, retry=retry)
         if "error" in answer and answer["error"] is not None:
-            raise self._error(method, answer["error"])
+            error = self._error(method, answer["error"])
+            # A server may quote the request in its message: the password, the token.
+            error.redact(self.settings.password, self._token)
+            logger.debug("Kerio %s answered an error: %s", method, error)
+            raise error
         result = answer.get("result")
         if result is None:
             return {}
@@ -128,7 +133,6 @@ class KerioClient:
         if not isinstance(error, dict):
             return UnexpectedAnswer(f"{method} answered a malformed error")
         code, message = error.get("code"), str(error.get("message") or "")
-        logger.debug("Kerio %s answered error %s: %s", method, code, message)
         if method == "Session.login":
             return LoginFailed(
                 f"login refused ({code}): {message}", code=code, server_message=message

@@ -33,6 +33,7 @@ class KerioError(Exception):
         self.detail = detail or server_message or self.__class__.__name__
         self.code = code
         self.server_message = server_message
+        self._derived_user_message = user_message is None
         self.user_message = user_message if user_message is not None else self._user_message()
         super().__init__(self.detail)
 
@@ -41,6 +42,15 @@ class KerioError(Exception):
 
     def __str__(self) -> str:
         return self.detail
+
+    def redact(self, *secrets: str | None) -> None:
+        """Blank every secret out of this error's texts: a server may echo what it was sent."""
+        for secret in filter(None, secrets):
+            self.detail = self.detail.replace(secret, "***")
+            self.server_message = self.server_message.replace(secret, "***")
+        self.args = (self.detail,)
+        if self._derived_user_message:
+            self.user_message = self._user_message()
 
 
 class HostNotFound(KerioError):

@@ -255,6 +255,42 @@ def test_a_check_with_a_wrong_password_logs_no_password(
         assert_nowhere(secret, caplog)
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param("echo_result", id="login answered without a token"),
+        pytest.param("echo_error", id="login refused with the parameters in the message"),
+    ],
+)
+def test_a_login_answer_echoing_the_parameters_leaks_no_password(
+    administrator_client, kerio_simulator, caplog, db, fault
+):
+    """A confused server repeats what it was sent, the password among it: no error text, log
+    line, stored message or page may carry it on."""
+    secret = kerio_simulator.config.password
+    pbx = save_pbx_connection(
+        "Sim",
+        password=secret,
+        host=kerio_simulator.host,
+        port=kerio_simulator.port,
+        username=kerio_simulator.config.username,
+        ca_file=kerio_simulator.ca_file,
+        timeout_seconds=5,
+    )
+    kerio_simulator.faults.fail_method("Session.login", 20, fault)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(SyncFailed) as failure:
+        sync_pbx(pbx)
+    assert secret not in str(failure.value)
+    response = administrator_client.post(reverse("pbx_check", args=[pbx.pk]))
+    assert response.status_code == 200
+    assert secret.encode() not in response.content
+    pbx.refresh_from_db()
+    assert pbx.last_sync_error and pbx.last_check_ok is False
+    assert any("Session.login" in record.getMessage() for record in caplog.records)
+    assert_nowhere(secret, caplog)
+
+
 # -- Key rotation ----------------------------------------------------------------------------------
 
 ROOT = Path(settings.BASE_DIR)

@@ -1,9 +1,10 @@
-"""Failures a test can order from the simulator: 5xx, slow answers, garbage, cut connections."""
+"""Failures a test can order from the simulator: 5xx, slow answers, garbage, cut connections, and
+a confused server that echoes the request's parameters (as a result, or in an error message)."""
 
 import threading
 from collections import deque
 
-KINDS = ("http500", "timeout", "bad_json", "reset")
+KINDS = ("http500", "timeout", "bad_json", "reset", "echo_result", "echo_error")
 
 
 class Faults:

@@ -87,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
         request, method = parse(self.rfile.read(length))
         self.server.state.count(method or "(invalid)")
         fault = self.server.faults.take(method)
-        if fault and self._play(fault):
+        if fault and self._play(fault, request):
             return
         reply = self.server.dispatcher.handle(
             request, method, self.headers.get("X-Token"), self._cookie()
@@ -126,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return morsel.value if morsel else None
 
-    def _play(self, fault: str) -> bool:
+    def _play(self, fault: str, request=None) -> bool:
         """Play an ordered failure; True when it replaced the answer."""
         logger.debug("Playing fault %s", fault)
         if fault == "timeout":
@@ -136,6 +136,15 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, b"<html><body>500 Internal Server Error</body></html>", "text/html")
         elif fault == "bad_json":
             self._send(200, TRUNCATED_JSON, "application/json-rpc")
+        elif fault in ("echo_result", "echo_error"):
+            request = request if isinstance(request, dict) else {}
+            echo = json.dumps(request.get("params"))
+            body = {"jsonrpc": "2.0", "id": request.get("id")}
+            if fault == "echo_result":
+                body["result"] = {"received": request.get("params")}
+            else:
+                body["error"] = {"code": -32602, "message": f"Invalid params: {echo}"}
+            self._send(200, json.dumps(body).encode(), "application/json-rpc")
         elif fault == "reset":
             # Linger 0: closing sends a TCP reset instead of a polite goodbye.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
