@@ -23,7 +23,11 @@ from providers.kerio import KerioClient, KerioError
 
 logger = logging.getLogger(__name__)
 
+# A file name goes into a header: anything but these characters becomes "_".
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._+-]")
+# A media type as "audio/<subtype>", without parameters; nothing else plays in the page.
+_AUDIO_TYPE = re.compile(r"audio/[a-z0-9][a-z0-9.+-]{0,63}")
+ATTACHMENT_TYPE = "application/octet-stream"
 
 # How far apart a recording's start and the call's start (or answer) may be.
 TOLERANCE_SECONDS = 5
@@ -53,15 +57,37 @@ class Recording:
     caller_id: str
 
 
+def safe_filename(name: str, fallback: str) -> str:
+    """`name` with only letters, digits and ``._+-`` (others become "_"); `fallback` when
+    nothing of it is left. Fit for a Content-Disposition header as it is."""
+    safe = _SAFE_FILENAME.sub("_", name or "").strip("._")[:120]
+    return safe or fallback
+
+
+def audio_type(content_type: str) -> str | None:
+    """The audio media type the PBX announced, or None when it announced anything else."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media if _AUDIO_TYPE.fullmatch(media) else None
+
+
 @dataclass
 class RecordingStream:
-    """An open download: iterate `chunks()` once; the Kerio session ends when it is exhausted."""
+    """An open download: iterate `chunks()` once; the Kerio session ends when it is exhausted.
+
+    Only audio plays in the page: what the PBX calls something else (a PBX reached without
+    TLS verification, or taken over, may answer a page of scripts) is served as a file to
+    download, never rendered on our origin.
+    """
 
     filename: str
     content_type: str
     content_length: int | None
     _client: KerioClient
     _download: object
+
+    @property
+    def playable(self) -> bool:
+        return self.content_type != ATTACHMENT_TYPE
 
     def chunks(self) -> Iterator[bytes]:
         try:
@@ -182,10 +208,10 @@ def open_recording(call: Call) -> RecordingStream | None:
         client.close()
         logger.warning("Recording download for call %s failed: %s", call.pk, exc)
         raise RecordingUnavailable(exc.user_message) from exc
-    filename = (download.name or recording.name or f"call-{call.pk}").replace('"', "")
+    filename = safe_filename(download.name or recording.name, f"call-{call.pk}")
     return RecordingStream(
         filename=filename,
-        content_type=download.content_type,
+        content_type=audio_type(download.content_type) or ATTACHMENT_TYPE,
         content_length=download.content_length,
         _client=client,
         _download=download,

@@ -133,6 +133,59 @@ def test_the_stream_carries_the_recordings_bytes(admin_client, kerio_simulator):
     assert response["Content-Type"].startswith("audio/")
 
 
+def test_the_recording_plays_inline_and_is_never_sniffed(admin_client, kerio_simulator):
+    call = recorded_call(kerio_simulator, simulator_pbx(kerio_simulator))
+    response = admin_client.get(reverse("call_recording_audio", args=[call.pk]))
+    assert response["Content-Type"] == "audio/wav"
+    assert response["Content-Disposition"].startswith("inline; ")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+HOSTILE_PAGE = b"<script>fetch('/calls/export.csv').then(r => r.text()).then(alert)</script>"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/html", "text/html; charset=utf-8", "application/javascript", "image/svg+xml",
+     "audio/../text/html", "", "AUDIO/WAV X-Evil: 1"],
+)  # fmt: skip
+def test_a_pbx_answering_anything_but_audio_gets_a_download_not_a_page(
+    admin_client, make_kerio_simulator, content_type
+):
+    """A PBX reached without TLS verification, or taken over, may answer a page of scripts:
+    it must never run on our origin."""
+    sim = make_kerio_simulator(download_content_type=content_type, download_body=HOSTILE_PAGE)
+    call = recorded_call(sim, simulator_pbx(sim))
+    response = admin_client.get(reverse("call_recording_audio", args=[call.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment; ")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == HOSTILE_PAGE  # nothing lost, nothing run
+
+
+@pytest.mark.parametrize(
+    ("announced", "served"),
+    [
+        ("call\r\nSet-Cookie: sessionid=stolen.wav", "call__Set-Cookie__sessionid_stolen.wav"),
+        ('rec"; filename="evil.html', "rec___filename__evil.html"),
+        ("запись 101.wav", "101.wav"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("\r\n", "call-{pk}"),
+    ],
+)
+def test_the_recordings_file_name_is_made_safe_for_the_header(
+    admin_client, make_kerio_simulator, announced, served
+):
+    sim = make_kerio_simulator(download_name=announced)
+    call = recorded_call(sim, simulator_pbx(sim))
+    response = admin_client.get(reverse("call_recording_audio", args=[call.pk]))
+    assert response.status_code == 200
+    expected = served.format(pk=call.pk)
+    assert response["Content-Disposition"] == f'inline; filename="{expected}"'
+    assert b"".join(response.streaming_content) == sim.wav_bytes
+
+
 def test_without_javascript_the_page_looks_the_recording_up_itself(admin_client, kerio_simulator):
     pbx = simulator_pbx(kerio_simulator)
     call = recorded_call(kerio_simulator, pbx)

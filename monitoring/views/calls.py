@@ -289,7 +289,9 @@ def call_recording_audio(request, pk):
     response = StreamingHttpResponse(stream.chunks(), content_type=stream.content_type)
     if stream.content_length is not None:
         response["Content-Length"] = str(stream.content_length)
-    response["Content-Disposition"] = f'inline; filename="{stream.filename}"'
+    disposition = "inline" if stream.playable else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{stream.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
 

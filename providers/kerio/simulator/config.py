@@ -29,4 +29,8 @@ class SimulatorConfig:
     with_ids: bool = False
     recording_share: float = 0.3
     fault_delay: float = 3.0  # how long a "timeout" fault keeps the client waiting
+    # What a recording download claims to be and is called (a hostile PBX may say anything).
+    download_content_type: str = "audio/wav"
+    download_body: bytes | None = field(default=None, repr=False)  # None: the tone
+    download_name: str | None = None  # None: the recording's NAME
     now: float | None = None

@@ -149,4 +149,5 @@ class Dispatcher:
         if key is None:
             raise RpcError(NOT_FOUND, "Recording %1 does not exist.", str(recording_id))
         recording = self.state.recording_for_key(key)
-        return {"fileDownload": {"name": recording["NAME"], "url": f"/admin/api/download/{key}"}}
+        name = self.state.config.download_name or recording["NAME"]
+        return {"fileDownload": {"name": name, "url": f"/admin/api/download/{key}"}}

@@ -116,8 +116,12 @@ class Handler(BaseHTTPRequestHandler):
         if recording is None:
             self._send(404, b"No such download", "text/plain")
             return
+        config = state.config
         disposition = f'attachment; filename="{recording["NAME"]}"'
-        self._send(200, tone_wav(), "audio/wav", extra={"Content-Disposition": disposition})
+        body = tone_wav() if config.download_body is None else config.download_body
+        self._send(
+            200, body, config.download_content_type, extra={"Content-Disposition": disposition}
+        )
 
     def _cookie(self) -> str | None:
         try:
