@@ -7,11 +7,13 @@ from accounts.models import AuditEntry, OperatorProfile
 User = get_user_model()
 
 
-class OperatorProfileInline(admin.StackedInline):
+class OperatorProfileInline(admin.TabularInline):
+    """An operator's extensions, one row per PBX they work on."""
+
     model = OperatorProfile
+    fields = ("pbx", "extensions")
     can_delete = True
     extra = 0
-    max_num = 1
 
 
 class UserWithExtensionsAdmin(UserAdmin):

@@ -23,10 +23,19 @@ def split_extensions(value: str) -> list[str]:
 
 
 class OperatorProfile(models.Model):
-    """The extensions an operator answers: an operator sees only calls that involve them."""
+    """The extensions an operator answers on one PBX: an operator sees only that PBX's calls
+    that involve them. Branches may use the same extension numbers: operator 101 of one PBX
+    does not see 101's calls on another. An operator of several PBXes has one row for each."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operator_profile"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operator_profiles"
+    )
+    # By name: accounts knows no other app's code, and a PBX removed takes its links along.
+    pbx = models.ForeignKey(
+        "providers.PbxConnection",
+        verbose_name=_("Kerio Operator connection"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     extensions = models.CharField(
         _("extensions"),
@@ -39,9 +48,12 @@ class OperatorProfile(models.Model):
     class Meta:
         verbose_name = _("operator's extensions")
         verbose_name_plural = _("operators' extensions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "pbx"], name="operator_profile_one_per_pbx")
+        ]
 
     def __str__(self):
-        return f"{self.user}: {self.extensions}"
+        return f"{self.user} @ {self.pbx}: {self.extensions}"
 
     @property
     def extension_list(self) -> list[str]:

@@ -2,7 +2,8 @@
 
 administrator — everything, settings and users included (superusers are administrators);
 supervisor — the dashboard, all calls, exports and health, but no settings;
-operator — only the calls and live calls involving their own extensions.
+operator — only the calls and live calls involving their own extensions, on the PBX each
+           extension belongs to.
 """
 
 from enum import IntEnum
@@ -38,39 +39,53 @@ def role_of(user) -> Role:
     return cached
 
 
-def operator_extensions(user) -> list[str]:
+def operator_extensions(user) -> dict[int, list[str]]:
+    """An operator's extension numbers by PBX id."""
     cached = getattr(user, "_extensions_cache", None)
     if cached is not None:
         return cached
-    profile = getattr(user, "operator_profile", None)
-    return profile.extension_list if profile else []
+    return {
+        profile.pbx_id: profile.extension_list
+        for profile in user.operator_profiles.all()
+        if profile.extension_list
+    }
 
 
-def calls_visible_to(user, queryset):
-    """Restrict a Call queryset to what `user` may see."""
+def _operators_own(user, pbx_field: str) -> Q | None:
+    """The condition for the calls of the operator's extensions, each on its own PBX; None when
+    the operator has no extension yet."""
+    condition = None
+    for pbx_id, numbers in operator_extensions(user).items():
+        own = Q(**{pbx_field: pbx_id}) & (
+            Q(extension__in=numbers) | Q(from_number__in=numbers) | Q(to_number__in=numbers)
+        )
+        condition = own if condition is None else condition | own
+    return condition
+
+
+def calls_visible_to(user, queryset, pbx_field: str = "pbx_id"):
+    """Restrict a Call queryset to what `user` may see (`pbx_field`: the lookup of the calls'
+    PBX id)."""
     role = role_of(user)
     if role >= Role.SUPERVISOR:
         return queryset
     if role == Role.OPERATOR:
-        extensions = operator_extensions(user)
-        if extensions:
-            return queryset.filter(
-                Q(extension__in=extensions)
-                | Q(from_number__in=extensions)
-                | Q(to_number__in=extensions)
-            )
+        own = _operators_own(user, pbx_field)
+        if own is not None:
+            return queryset.filter(own)
     return queryset.none()
 
 
 def live_calls_visible_to(user, queryset):
     """Restrict a LiveCall queryset to what `user` may see."""
-    return calls_visible_to(user, queryset)
+    return calls_visible_to(user, queryset, pbx_field="snapshot__pbx_id")
 
 
-def _role_and_extensions(user_id) -> tuple[Role, list[str]]:
-    """A user's highest role from their groups, and their extensions as an operator: every page
-    checks the role of a user who is not a superuser, and an operator's pages read their
-    extensions, so one query answers both."""
+def _role_and_extensions(user_id) -> tuple[Role, dict[int, list[str]]]:
+    """A user's highest role from their groups, and their extensions as an operator by PBX:
+    every page checks the role of a user who is not a superuser, and an operator's pages read
+    their extensions, so one query answers both (a row per PBX the operator works on, or one
+    row without a PBX)."""
     from django.contrib.auth import get_user_model
 
     from accounts.models import split_extensions
@@ -81,13 +96,16 @@ def _role_and_extensions(user_id) -> tuple[Role, list[str]]:
             default=Value(0),
         )
     )
-    rows = (
+    rows = list(
         get_user_model()
         .objects.filter(pk=user_id)
-        .values("operator_profile__extensions")  # one row: a user has at most one profile
+        .values("operator_profiles__pbx_id", "operator_profiles__extensions")
         .annotate(rank=rank)
-        .values_list("rank", "operator_profile__extensions")
+        .values_list("rank", "operator_profiles__pbx_id", "operator_profiles__extensions")
     )
-    rank, extensions = next(iter(rows), (0, None))
-    extension_list = split_extensions(extensions) if extensions is not None else []
-    return Role(rank or Role.NONE), extension_list
+    extensions = {}
+    for _rank, pbx_id, numbers in rows:
+        if pbx_id is not None and split_extensions(numbers):
+            extensions[pbx_id] = split_extensions(numbers)
+    rank = max((row[0] or 0 for row in rows), default=0)
+    return Role(rank), extensions

@@ -1,5 +1,5 @@
-"""The standing test users: anonymous, an operator (extensions 101 and 102), a supervisor and an
-administrator, plus a client signed in as each.
+"""The standing test users: anonymous, an operator (extensions 101 and 102 of the `pbx` fixture's
+PBX), a supervisor and an administrator, plus a client signed in as each.
 
 Registered as a pytest plugin from the root conftest::
 
@@ -21,20 +21,21 @@ OPERATOR_EXTENSIONS = "101, 102"
 PASSWORD = "Standing-pass-123"  # noqa: S105 (test users only)
 
 
-def make_user(username: str, role: Role | None, *, extensions: str = "", **fields):
-    """A user in the role's group (an administrator is staff too, so the admin opens for them)."""
+def make_user(username: str, role: Role | None, *, extensions: str = "", pbx=None, **fields):
+    """A user in the role's group (an administrator is staff too, so the admin opens for them);
+    with `extensions`, an operator of those extensions on `pbx`."""
     user = get_user_model().objects.create_user(username, password=PASSWORD, **fields)
     if role is not None:
         group, _created = Group.objects.get_or_create(name=GROUP_NAMES[role])
         user.groups.add(group)
     if extensions:
-        OperatorProfile.objects.create(user=user, extensions=extensions)
+        OperatorProfile.objects.create(user=user, pbx=pbx, extensions=extensions)
     return user
 
 
 @pytest.fixture
-def operator_user(db):
-    return make_user("olga", Role.OPERATOR, extensions=OPERATOR_EXTENSIONS)
+def operator_user(pbx):
+    return make_user("olga", Role.OPERATOR, extensions=OPERATOR_EXTENSIONS, pbx=pbx)
 
 
 @pytest.fixture

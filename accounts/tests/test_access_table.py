@@ -14,7 +14,7 @@ from accounts.models import AuditEntry
 from accounts.rules import PUBLIC, RULES
 from monitoring.models import Call, CallStatus, Direction, SyncRun
 from providers.kerio.simulator.demo import ANSWERED, EXTERNAL, LINE
-from providers.models import SipTrunk
+from providers.models import PbxConnection, SipTrunk
 from providers.services import save_pbx_connection
 
 # URL names left out of the walk: Django's admin guards itself; the language switch is a POST
@@ -154,6 +154,12 @@ def world(make_kerio_simulator):
         "number": "901234567",
         "run": run,
     }
+
+
+@pytest.fixture
+def pbx(world):
+    """The standing operator works on the world's PBX."""
+    return PbxConnection.objects.get(pk=world["pbx_id"])
 
 
 def url_for(name, world) -> str:

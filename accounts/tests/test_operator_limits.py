@@ -8,6 +8,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -16,7 +17,11 @@ from accounts.models import OperatorProfile
 from accounts.roles import Role
 from accounts.testing import make_user
 from monitoring.models import Call, LiveCall, LiveSnapshot, SyncState
+from monitoring.sync import sync_pbx
 from monitoring.tests.dashboard_data import make_call
+from providers.kerio.simulator.demo import ANSWERED, EXTERNAL, LINE
+from providers.models import PbxConnection
+from providers.services import save_pbx_connection
 
 
 @pytest.fixture
@@ -38,9 +43,9 @@ def calls(pbx):
 
 
 @pytest.fixture
-def op101_client(client, db):
+def op101_client(client, pbx):
     """An operator of extension 101 alone."""
-    user = make_user("umid", Role.OPERATOR, extensions="101")
+    user = make_user("umid", Role.OPERATOR, extensions="101", pbx=pbx)
     client.force_login(user)
     return client
 
@@ -90,10 +95,51 @@ def test_it_answers_404_for_another_extensions_call(operator_client, calls):
     assert b"901111111" in response.content
 
 
-def test_it_hides_another_extensions_recording(operator_client, calls):
+@pytest.fixture
+def recorded_pbx(db, make_kerio_simulator):
+    """A reachable PBX (the simulator) that records every call: one of 101's, one of 103's."""
+    simulator = make_kerio_simulator(history_size=0, recording_share=1.0)
+    start = int((timezone.now() - timedelta(hours=1)).timestamp())
+    simulator.add_history(
+        [
+            {"TIMESTAMP": start + offset, "FROM_NUM": number, "FROM_NAME": "", "TO_NUM": extension,
+             "TO_NAME": "", "CALL_DURATION": 40, "ANSWERED_DURATION": 30, "STATUS": ANSWERED,
+             "FROM_TYPE": EXTERNAL, "TO_TYPE": LINE}
+            for offset, number, extension in ((0, "901111111", "101"), (600, "902222222", "103"))
+        ]
+    )  # fmt: skip
+    pbx = save_pbx_connection(
+        "Main",
+        password=simulator.config.password,
+        host=simulator.host,
+        port=simulator.port,
+        username=simulator.config.username,
+        ca_file=simulator.ca_file,
+        timeout_seconds=5,
+    )
+    sync_pbx(pbx)
+    return simulator, pbx
+
+
+def test_it_refuses_another_extensions_recording_the_pbx_has(recorded_pbx):
+    simulator, pbx = recorded_pbx
+    operator_client, supervisor_client = Client(), Client()
+    operator_client.force_login(make_user("umid", Role.OPERATOR, extensions="101", pbx=pbx))
+    supervisor_client.force_login(make_user("sardor", Role.SUPERVISOR))
+    mine, theirs = Call.objects.get(extension="101"), Call.objects.get(extension="103")
+    # The PBX is reachable and has the recording: a supervisor hears it.
+    audio = supervisor_client.get(reverse("call_recording_audio", args=[theirs.pk]))
+    assert audio.status_code == 200
+    assert b"".join(audio.streaming_content) == simulator.wav_bytes
+    simulator.reset_counts()
     for name in ("call_recording", "call_recording_audio"):
-        response = operator_client.get(reverse(name, args=[calls["theirs"][0].pk]))
+        response = operator_client.get(reverse(name, args=[theirs.pk]))
         assert response.status_code == 404, name
+        assert simulator.wav_bytes not in response.content
+    assert simulator.request_counts() == {}  # refused before the PBX was asked
+    # Their own call's recording plays for them.
+    own = operator_client.get(reverse("call_recording_audio", args=[mine.pk]))
+    assert b"".join(own.streaming_content) == simulator.wav_bytes
 
 
 def csv_export(client) -> list[dict]:
@@ -145,7 +191,7 @@ def test_an_operator_without_extensions_sees_no_calls(client, calls):
     client.force_login(user)
     assert listed_calls(client.get(reverse("call_list")).content.decode()) == set()
     assert csv_export(client) == []
-    OperatorProfile.objects.create(user=user, extensions="")
+    OperatorProfile.objects.create(user=user, pbx=calls["mine"][0].pbx, extensions="")
     assert listed_calls(client.get(reverse("call_list")).content.decode()) == set()
 
 
@@ -213,6 +259,74 @@ def test_the_live_panel_shows_every_call_to_a_supervisor(supervisor_client, live
     html = supervisor_client.get(reverse("live_calls")).content.decode()
     assert len(live_rows(html)) == 2
     assert 'data-live-count="2"' in html
+
+
+# -- Two PBXes, the same extension numbers -------------------------------------------------------
+
+
+@pytest.fixture
+def branch(db):
+    """A second PBX whose extensions are numbered like the first one's."""
+    return PbxConnection.objects.create(name="Branch", host="branch.example.uz", username="u")
+
+
+@pytest.fixture
+def branch_calls(branch, calls):
+    """The branch's own 101 and 102 talk to other people than the operator's."""
+    now = timezone.now() - timedelta(minutes=20)
+    return [
+        make_call(branch, now, "inbound", "answered", 50, 40, "909999999", "101"),
+        make_call(branch, now, "outbound", "answered", 30, 20, "908888888", "102"),
+        make_call(branch, now, "internal", "answered", 20, 10, "", "103", to_number="101"),
+    ]
+
+
+def test_another_pbxs_extension_of_the_same_number_stays_hidden(
+    operator_client, supervisor_client, calls, branch_calls
+):
+    html = operator_client.get(reverse("call_list")).content.decode()
+    assert listed_calls(html) == ids(calls["mine"])
+    assert "909999999" not in html and "908888888" not in html
+    for call in branch_calls:
+        assert operator_client.get(reverse("call_detail", args=[call.pk])).status_code == 404
+    everyone = listed_calls(supervisor_client.get(reverse("call_list")).content.decode())
+    assert everyone == ids(calls["mine"] + calls["theirs"] + branch_calls)
+
+
+def test_the_exports_leave_out_another_pbxs_same_numbers(operator_client, calls, branch_calls):
+    assert parties(csv_export(operator_client)) == expected_parties(calls["mine"])
+    assert parties(xlsx_export(operator_client)) == expected_parties(calls["mine"])
+
+
+def test_the_dashboard_leaves_out_another_pbxs_same_numbers(operator_client, calls, branch_calls):
+    got = tiles(operator_client.get(reverse("dashboard")).content.decode())
+    assert got["total"] == "3"
+    history = reverse("number_history", args=["909999999"])
+    assert listed_calls(operator_client.get(history).content.decode()) == set()
+
+
+def test_an_operator_of_both_pbxes_sees_both(operator_user, client, calls, branch, branch_calls):
+    OperatorProfile.objects.create(user=operator_user, pbx=branch, extensions="102")
+    client.force_login(operator_user)
+    html = client.get(reverse("call_list")).content.decode()
+    assert listed_calls(html) == ids(calls["mine"]) | {branch_calls[1].pk}
+
+
+def test_the_live_panel_leaves_out_another_pbxs_same_numbers(operator_client, live, branch):
+    snapshot = LiveSnapshot.objects.create(pbx=branch, taken_at=timezone.now(), is_stale=False)
+    LiveCall.objects.create(
+        snapshot=snapshot,
+        from_number="905550999",
+        from_name="Branch caller",
+        to_number="101",
+        extension="101",
+        state="talking",
+        total_seconds=10,
+    )
+    html = operator_client.get(reverse("live_calls")).content.decode()
+    assert "905550101" in html
+    assert "905550999" not in html and "Branch caller" not in html
+    assert 'data-live-count="1"' in html
 
 
 # -- Settings and the menu ----------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""A user's role comes from their groups (the highest wins), and an operator's extensions from
-their profile: both read in one query, once per request."""
+"""A user's role comes from their groups (the highest wins), and an operator's extensions, by
+PBX, from their profiles: both read in one query, once per request."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -20,10 +20,22 @@ def fresh(user):
     return get_user_model().objects.get(pk=user.pk)
 
 
-def test_an_operator_has_the_operator_role_and_their_extensions(operator_user):
+def test_an_operator_has_the_operator_role_and_their_extensions(operator_user, pbx):
     user = fresh(operator_user)
     assert role_of(user) == Role.OPERATOR
-    assert operator_extensions(user) == ["101", "102"]
+    assert operator_extensions(user) == {pbx.pk: ["101", "102"]}
+
+
+def test_an_operator_of_two_pbxes_has_the_extensions_of_each(operator_user, pbx):
+    from providers.models import PbxConnection
+
+    branch = PbxConnection.objects.create(name="Branch", host="branch.example.uz", username="u")
+    OperatorProfile.objects.create(user=operator_user, pbx=branch, extensions="101, 205")
+    user = fresh(operator_user)
+    assert role_of(user) == Role.OPERATOR
+    assert operator_extensions(user) == {pbx.pk: ["101", "102"], branch.pk: ["101", "205"]}
+    # Read without the role's statement too (a user whose role was never asked).
+    assert operator_extensions(fresh(operator_user)) == operator_extensions(user)
 
 
 def test_the_highest_of_several_roles_wins(operator_user):
@@ -36,7 +48,7 @@ def test_groups_that_are_not_roles_give_no_role(db):
     user = make_user("guest", None)
     user.groups.add(Group.objects.create(name="Visitors"))
     assert role_of(fresh(user)) == Role.NONE
-    assert operator_extensions(fresh(user)) == []
+    assert operator_extensions(fresh(user)) == {}
 
 
 def test_group_names_must_match_exactly(db):
@@ -48,13 +60,13 @@ def test_group_names_must_match_exactly(db):
 def test_an_operator_without_a_profile_has_no_extensions(db):
     user = make_user("lone", Role.OPERATOR)
     assert role_of(fresh(user)) == Role.OPERATOR
-    assert operator_extensions(fresh(user)) == []
+    assert operator_extensions(fresh(user)) == {}
 
 
-def test_an_empty_profile_gives_no_extensions(db):
+def test_an_empty_profile_gives_no_extensions(pbx):
     user = make_user("blank", Role.OPERATOR)
-    OperatorProfile.objects.create(user=user, extensions="")
-    assert operator_extensions(fresh(user)) == []
+    OperatorProfile.objects.create(user=user, pbx=pbx, extensions="")
+    assert operator_extensions(fresh(user)) == {}
 
 
 def test_superusers_are_administrators_without_a_query(db, django_assert_num_queries):
@@ -69,11 +81,11 @@ def test_inactive_users_have_no_role(operator_user):
     assert role_of(fresh(operator_user)) == Role.NONE
 
 
-def test_the_role_and_the_extensions_cost_one_query(operator_user, django_assert_num_queries):
+def test_the_role_and_the_extensions_cost_one_query(operator_user, pbx, django_assert_num_queries):
     user = fresh(operator_user)
     with django_assert_num_queries(1):
         assert role_of(user) == Role.OPERATOR
-        assert operator_extensions(user) == ["101", "102"]
+        assert operator_extensions(user) == {pbx.pk: ["101", "102"]}
         assert role_of(user) == Role.OPERATOR  # kept for the rest of the request
 
 

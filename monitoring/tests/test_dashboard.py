@@ -226,7 +226,7 @@ def test_it_narrows_an_operators_dashboard_to_their_extension(client, today, dja
 
     user = django_user_model.objects.create_user("op", password="Op-pass-123")
     user.groups.add(Group.objects.get_or_create(name="Operator")[0])
-    OperatorProfile.objects.create(user=user, extensions="103")
+    OperatorProfile.objects.create(user=user, pbx=PbxConnection.objects.get(), extensions="103")
     client.force_login(user)
     got = tiles(client.get(URL).content.decode())
     assert got["total"] == "2"
