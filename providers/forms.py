@@ -86,6 +86,23 @@ class PbxConnectionForm(WriteOnlyPasswordMixin, forms.ModelForm):
             "username": _("A Kerio Operator administrator allowed to use the API."),
         }
 
+    # Where the stored password goes. Changing any of them needs the password typed again: the
+    # stored one is only ever sent to the server it was saved for (a check included).
+    DESTINATION_FIELDS = ("host", "port", "use_tls", "verify_tls", "ca_file")
+
+    def clean(self):
+        cleaned = super().clean()
+        moved = [name for name in self.DESTINATION_FIELDS if name in self.changed_data]
+        if self.instance.pk and moved and not cleaned.get("password"):
+            self.add_error(
+                "password",
+                _(
+                    "The address or the TLS settings changed: enter the password again. The "
+                    "stored password is only sent to the server it was saved for."
+                ),
+            )
+        return cleaned
+
     def connection_values(self) -> dict:
         """The form's values for `save_pbx_connection`, without the name and the password."""
         return {

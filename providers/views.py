@@ -129,12 +129,14 @@ def pbx_check(request, pk=None):
     result = None
     if form is None or form.is_valid():
         # A valid form has already put its values (and any new password) on `pbx`.
-        result = check_connection(pbx.connection_settings())
+        connection = pbx.connection_settings()
+        result = check_connection(connection)
         audit.record(
             AuditEntry.Action.CHECK,
             obj=pbx if pbx.pk else None,
             object_type="providers.PbxConnection",
             message=_check_summary(result),
+            changes={"sent_to": connection.base_url},
         )
         if pbx.pk is not None and (form is None or not form.has_changed()):
             _record_check(pbx, result)

@@ -141,15 +141,15 @@ def test_check_with_a_wrong_password_says_the_login_failed(admin_client, kerio_s
 def test_check_uses_the_forms_unsaved_values_and_the_stored_password(
     admin_client, kerio_simulator, sim_pbx
 ):
-    sim_pbx.host = "pbx.invalid"
+    sim_pbx.timeout_seconds = 1
     sim_pbx.save()
-    data = simulator_form(kerio_simulator, password="")
+    data = simulator_form(kerio_simulator, password="", name="Renamed")
     html = admin_client.post(reverse("pbx_check", args=[sim_pbx.pk]), data, **HTMX).content
     assert "2.6.3 build 7432" in html.decode()
     sim_pbx.refresh_from_db()
     # What was checked is not what is saved: the saved record's state is left alone.
     assert sim_pbx.last_check_at is None
-    assert sim_pbx.host == "pbx.invalid"
+    assert (sim_pbx.name, sim_pbx.timeout_seconds) == ("Simulator", 1)
 
 
 def test_check_of_a_new_connection_needs_no_saving(admin_client, kerio_simulator, db):
