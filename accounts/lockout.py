@@ -1,13 +1,14 @@
 """What a visitor sees after too many failed logins (django-axes calls this)."""
 
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
+from accounts.throttle import lockout_minutes
+
 
 def locked_out(request, credentials=None, *args, **kwargs):
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    minutes = lockout_minutes()
     message = ngettext(
         "Too many failed attempts to sign in. Wait %(minutes)d minute and try again, "
         "or ask an administrator to unlock your account.",

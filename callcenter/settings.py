@@ -170,7 +170,14 @@ AUTHENTICATION_BACKENDS = [
 AXES_ENABLED = env.bool("LOGIN_THROTTLING", default=True)
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per user name and address, and per address across names (accounts.throttle).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], ["ip_address"]]
+AXES_HANDLER = "accounts.throttle.ThrottleHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
+# How many proxies of ours stand in front of the web server (a TLS proxy: 1). Their
+# X-Forwarded-For then names the client; with 0 the header is ignored, as anyone can send it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out"
 AXES_VERBOSE = False
