@@ -286,7 +286,7 @@ def test_a_login_answer_echoing_the_parameters_leaks_no_password(
     assert response.status_code == 200
     assert secret.encode() not in response.content
     pbx.refresh_from_db()
-    assert pbx.last_sync_error and pbx.last_check_ok is False
+    assert pbx.sync_state.last_error and pbx.last_check_ok is False
     assert any("Session.login" in record.getMessage() for record in caplog.records)
     assert_nowhere(secret, caplog)
 
