@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from monitoring.formatting import neutral
 from monitoring.models import CALL_RECORD_FIELDS, CallStatus, Direction
 
 CHUNK_SIZE = 2000
@@ -49,7 +50,9 @@ _FORMULA_FIRST = frozenset(FORMULA_STARTS)  # each is one character
 
 
 def safe_cell(value):
-    """Text a spreadsheet would take for a formula gets a leading apostrophe."""
+    """Text as a spreadsheet should take it: without bidirectional controls, and with a leading
+    apostrophe when it would be read as a formula."""
+    value = neutral(value)
     if isinstance(value, str) and value[:1] in _FORMULA_FIRST and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value

@@ -1,5 +1,6 @@
 """Numbers and moments for humans: call durations as m:ss / h:mm:ss, moments as "5 minutes ago"
-or a local clock time, and the mark shown where a value is unknown.
+or a local clock time, the mark shown where a value is unknown, and names and numbers from the
+PBX without the characters that would reorder the text around them.
 
 Plain functions: views, health checks and the template filters (templatetags/monitoring_format.py)
 all use these.
@@ -13,6 +14,25 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
 EMPTY = "—"
+
+# Bidirectional controls: the embeddings, overrides and isolates, and the invisible direction
+# marks. "\u202e" turns "+998 90 ... evil.exe" around as it is read; none belongs in a number,
+# and a name reads the same without them.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_WITHOUT_BIDI = str.maketrans(dict.fromkeys(BIDI_CONTROLS))
+_BIDI_ESCAPED = str.maketrans({char: f"\\u{ord(char):04x}" for char in BIDI_CONTROLS})
+
+
+def neutral(value):
+    """A name or number from the PBX as shown and exported: without bidirectional controls.
+    Anything but text is returned as it is."""
+    return value.translate(_WITHOUT_BIDI) if isinstance(value, str) else value
+
+
+def bidi_escaped(text: str) -> str:
+    """JSON text with each bidirectional control written as its \\u escape (still the same
+    JSON): the raw record is shown as it came, and read in the order it came."""
+    return text.translate(_BIDI_ESCAPED)
 
 
 def duration(value) -> str:

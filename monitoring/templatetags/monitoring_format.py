@@ -1,4 +1,4 @@
-"""The template filters of monitoring.formatting: `duration` and `ago`."""
+"""The template filters of monitoring.formatting: `duration`, `ago` and `neutral`."""
 
 from django import template
 
@@ -8,3 +8,4 @@ register = template.Library()
 
 register.filter("duration", formatting.duration)
 register.filter("ago", formatting.ago)
+register.filter("neutral", formatting.neutral)

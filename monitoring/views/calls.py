@@ -2,6 +2,7 @@
 number's history."""
 
 import json
+from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
@@ -24,6 +25,7 @@ from monitoring.filters import (
     filter_calls,
     number_calls,
 )
+from monitoring.formatting import bidi_escaped, neutral
 from monitoring.models import MISSED_STATUSES, Call, CallStatus, Direction
 from monitoring.numbers import national_number
 from monitoring.periods import Period
@@ -131,6 +133,11 @@ class CallPaginator(Paginator):
         return self._get_page(table_page(rows), number, self)
 
 
+# The parties' names and numbers, shown without bidirectional controls (the links are made from
+# the numbers as stored).
+_PARTY_COLUMNS = ("from_number", "from_name", "to_number", "to_name", "extension")
+
+
 def table_page(rows: list[dict]) -> list[dict]:
     """The calls table's rows from `filters.TABLE_COLUMNS` values, with what the template prints
     besides the columns: the call's link, the labels of its direction and status, and where each
@@ -147,6 +154,7 @@ def table_page(rows: list[dict]) -> list[dict]:
                 "direction_label": directions.get(row["direction"], row["direction"]),
                 "from_link": number_link(row["from_number"], extension),
                 "to_link": number_link(row["to_number"], extension),
+                **{name: neutral(row[name]) for name in _PARTY_COLUMNS},
                 "status_label": statuses.get(row["status"], row["status"]),
                 "status_title": f"Kerio {code}" if code is not None else "",
             }
@@ -165,8 +173,8 @@ def _page(request, calls, per_page: int, count: int | None = None):
 def number_link(number: str, extension: str) -> str | None:
     """Where a party's number links to: an external number's history, or an extension's calls."""
     if number and number == extension:
-        query = f"?extension={number}&period={EXTENSION_LINK_PERIOD}"
-        return reverse("call_list") + query
+        query = urlencode({"extension": number, "period": EXTENSION_LINK_PERIOD})
+        return f"{reverse('call_list')}?{query}"
     if number:
         normalized = national_number(number)
         if normalized:
@@ -248,7 +256,9 @@ def call_detail(request, pk):
     _add_number_links(call)
     context = {
         "call": call,
-        "raw_json": json.dumps(call.raw, indent=2, ensure_ascii=False, sort_keys=True),
+        "raw_json": bidi_escaped(
+            json.dumps(call.raw, indent=2, ensure_ascii=False, sort_keys=True)
+        ),
     }
     # Without JavaScript the lookup happens on request, in the page itself.
     if request.GET.get("recording"):

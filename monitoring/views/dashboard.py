@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import calls_visible_to, live_calls_visible_to
 from monitoring import charts, kpis
 from monitoring.context_processors import pbx_banners_of
-from monitoring.formatting import EMPTY, duration, local_time
+from monitoring.formatting import EMPTY, duration, local_time, neutral
 from monitoring.models import Call, LiveCall
 from monitoring.periods import PeriodForm
 from providers.models import PbxConnection
@@ -247,10 +247,10 @@ def live_panels(
         elapsed = 0 if stale else max(int((now - snapshot.taken_at).total_seconds()), 0)
         rows = [
             LiveRow(
-                call.from_number,
-                call.from_name,
-                call.to_number,
-                call.to_name,
+                neutral(call.from_number),
+                neutral(call.from_name),
+                neutral(call.to_number),
+                neutral(call.to_name),
                 call.state_label,
                 call.state_key,
                 call.total_seconds + elapsed,
