@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from accounts.throttle import client_address
+
 pytestmark = pytest.mark.django_db
 
 
@@ -94,6 +96,28 @@ def test_without_a_trusted_proxy_the_forwarded_address_is_ignored(admin_user):
         sign_in(attacker, "boss", "wrong", remote=ATTACKER, forwarded=f"192.0.2.{n}")
     locked = sign_in(attacker, "boss", "Boss-pass-123", remote=ATTACKER, forwarded="192.0.2.50")
     assert locked.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("trusted", "forwarded", "address"),
+    [
+        (0, "192.0.2.1", PROXY),  # no proxy trusted: the header is anyone's
+        (1, None, PROXY),  # did not come through the proxy
+        (1, "192.0.2.1, 203.0.113.9", ATTACKER),  # what our proxy appended
+        (2, "192.0.2.1, 203.0.113.9, 10.0.0.2", ATTACKER),  # two proxies of ours
+        (2, "203.0.113.9", PROXY),  # fewer entries than proxies: not through them all
+        (1, "192.0.2.1, not-an-address", PROXY),
+        (1, " 2001:db8::1 ", "2001:db8::1"),
+    ],
+)
+def test_the_client_address_is_the_one_our_proxies_forwarded(
+    settings, rf, trusted, forwarded, address
+):
+    settings.TRUSTED_PROXY_COUNT = trusted
+    headers = {"REMOTE_ADDR": PROXY}
+    if forwarded is not None:
+        headers["HTTP_X_FORWARDED_FOR"] = forwarded
+    assert client_address(rf.post("/", **headers)) == address
 
 
 # -- Many names from one address ------------------------------------------------------------------
