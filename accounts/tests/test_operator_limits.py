@@ -21,7 +21,7 @@ from monitoring.sync import sync_pbx
 from monitoring.tests.dashboard_data import make_call
 from providers.kerio.simulator.demo import ANSWERED, EXTERNAL, LINE
 from providers.models import PbxConnection
-from providers.services import save_pbx_connection
+from providers.testing import simulator_connection
 
 
 @pytest.fixture
@@ -108,15 +108,7 @@ def recorded_pbx(db, make_kerio_simulator):
             for offset, number, extension in ((0, "901111111", "101"), (600, "902222222", "103"))
         ]
     )  # fmt: skip
-    pbx = save_pbx_connection(
-        "Main",
-        password=simulator.config.password,
-        host=simulator.host,
-        port=simulator.port,
-        username=simulator.config.username,
-        ca_file=simulator.ca_file,
-        timeout_seconds=5,
-    )
+    pbx = simulator_connection(simulator, name="Main")
     sync_pbx(pbx)
     return simulator, pbx
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry
 from providers.models import PbxConnection
+from providers.testing import simulator_connection
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 PASSWORD_AGAIN = "The address or the TLS settings changed: enter the password again."
@@ -15,16 +16,7 @@ PASSWORD_AGAIN = "The address or the TLS settings changed: enter the password ag
 @pytest.fixture
 def saved(kerio_simulator, db):
     """The connection as saved: the real PBX (a simulator)."""
-    sim = kerio_simulator
-    return PbxConnection.objects.create(
-        name="Simulator",
-        host=sim.host,
-        port=sim.port,
-        username=sim.config.username,
-        password=sim.config.password,
-        ca_file=sim.ca_file,
-        timeout_seconds=5,
-    )
+    return simulator_connection(kerio_simulator)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from monitoring.sync import SyncFailed, sync_pbx
 from providers.kerio.transport import Transport
 from providers.models import PbxConnection, SipTrunk
 from providers.services import save_pbx_connection
+from providers.testing import simulator_connection
 
 PBX_SECRET = "Pbx-Plain-Secret-4821"
 SIP_SECRET = "Sip-Plain-Secret-9173"
@@ -268,15 +269,7 @@ def test_a_login_answer_echoing_the_parameters_leaks_no_password(
     """A confused server repeats what it was sent, the password among it: no error text, log
     line, stored message or page may carry it on."""
     secret = kerio_simulator.config.password
-    pbx = save_pbx_connection(
-        "Sim",
-        password=secret,
-        host=kerio_simulator.host,
-        port=kerio_simulator.port,
-        username=kerio_simulator.config.username,
-        ca_file=kerio_simulator.ca_file,
-        timeout_seconds=5,
-    )
+    pbx = simulator_connection(kerio_simulator)
     kerio_simulator.faults.fail_method("Session.login", 20, fault)
     caplog.set_level(logging.DEBUG)
     with pytest.raises(SyncFailed) as failure:
