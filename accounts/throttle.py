@@ -8,8 +8,8 @@ from, and what locks it out.
   wipe the count of an address trying others.
 
 The address is the connection's, or, behind TRUSTED_PROXY_COUNT proxies (a TLS proxy in front
-of the web server), the one the nearest of them forwarded. Without that setting, a forwarded
-address is ignored: anyone can write the header.
+of the web server), the one the client reached the first of them from. Without that setting, a
+forwarded address is ignored: anyone can write the header.
 """
 
 import ipaddress
@@ -19,9 +19,6 @@ from axes.helpers import get_failure_limit
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Sum
-
-# The lockout parameters in the order `get_user_attempts` answers them.
-LOCKOUT_PARAMETERS = [["username", "ip_address"], ["ip_address"]]
 
 
 def _address(value: str) -> str | None:
@@ -54,7 +51,10 @@ def _failures(attempts) -> int:
 
 
 class ThrottleHandler(AxesDatabaseHandler):
-    """django-axes' database handler with a limit of its own for an address across names."""
+    """django-axes' database handler with a limit of its own for an address across names.
+
+    AXES_LOCKOUT_PARAMETERS (settings) are [user name and address, address]: the attempts come
+    back in that order."""
 
     def get_failures(self, request, credentials: dict | None = None) -> int:
         by_name, by_address = (

@@ -8,6 +8,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -96,8 +97,11 @@ def test_it_answers_404_for_another_extensions_call(operator_client, calls):
 
 
 @pytest.fixture
-def recorded_pbx(db, make_kerio_simulator):
-    """A reachable PBX (the simulator) that records every call: one of 101's, one of 103's."""
+def recorded_pbx(db, make_kerio_simulator, settings):
+    """A reachable PBX (the simulator) that records every call: one of 101's, one of 103's.
+    Recording look-ups are cached: this test keeps its own cache."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
     simulator = make_kerio_simulator(history_size=0, recording_share=1.0)
     start = int((timezone.now() - timedelta(hours=1)).timestamp())
     simulator.add_history(
