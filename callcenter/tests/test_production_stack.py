@@ -263,7 +263,8 @@ def test_the_shipped_stack_stores_calls_and_reports_healthy(venv, stack_database
         page = wait_for(green, 120, step=3)
         assert page, browser.request("/health/")[1]
         assert "Office" in page
-        print(f"production stack: System health green {time.monotonic() - started:.1f}s after start")
+        healthy = time.monotonic() - started
+        print(f"production stack: System health green {healthy:.1f}s after start")
         status, calls_page = browser.request("/calls/?period=month")
         assert status == 200 and "calls/export.csv" in calls_page
 
