@@ -66,7 +66,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.CallCenterAdminConfig",  # Django's admin, opened to administrators
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
