@@ -276,6 +276,13 @@ SYNC_TIME_LIMIT_SECONDS = env.int("SYNC_TIME_LIMIT_SECONDS", default=30 * 60)
 # After repeated failures the schedule waits longer and longer before trying a PBX again
 # (2, 4, 8… sync intervals), at most this long. "Sync now" does not wait.
 SYNC_BACKOFF_MAX_SECONDS = env.int("SYNC_BACKOFF_MAX_SECONDS", default=15 * 60)
+# PBX calls made while a page is served (recording lookups, the connection check): each call's
+# timeout, the whole lookup's budget, how many pages may wait on one PBX at once, and how long a
+# PBX that timed out is answered "slow" without being asked (see providers.page_calls).
+PBX_PAGE_TIMEOUT_SECONDS = env.int("PBX_PAGE_TIMEOUT_SECONDS", default=4)
+PBX_PAGE_BUDGET_SECONDS = env.int("PBX_PAGE_BUDGET_SECONDS", default=8)
+PBX_PAGE_CALLS = env.int("PBX_PAGE_CALLS", default=2)
+PBX_SLOW_SECONDS = env.int("PBX_SLOW_SECONDS", default=30)
 # Calls older than this many months may be deleted by `manage.py purge_calls`; 0 keeps them all.
 CALL_RETENTION_MONTHS = env.int("CALL_RETENTION_MONTHS", default=0)
 # Inbound calls answered within this many seconds count toward the service level.
