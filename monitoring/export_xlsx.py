@@ -43,8 +43,10 @@ def _cell(value):
     return value
 
 
-def write_xlsx(queryset, target) -> None:
-    """Write the calls of `queryset` as a one-sheet workbook into the open binary file `target`."""
+def write_xlsx(queryset, target, progress=None) -> int:
+    """Write the calls of `queryset` as a one-sheet workbook into the open binary file `target`
+    (or a path); `progress(rows)` is told how many rows are written after every CHUNK_SIZE.
+    Returns the number of rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Calls")
     for index, width in enumerate(WIDTHS[: len(EXPORT_COLUMNS)]):
@@ -57,9 +59,13 @@ def write_xlsx(queryset, target) -> None:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    for row in export_rows(queryset, chunk_size=CHUNK_SIZE):
+    rows = 0
+    for rows, row in enumerate(export_rows(queryset, chunk_size=CHUNK_SIZE), 1):
         sheet.append(row)
+        if progress is not None and rows % CHUNK_SIZE == 0:
+            progress(rows)
     workbook.save(target)
+    return rows
 
 
 def xlsx_response(queryset, filename: str) -> FileResponse:
