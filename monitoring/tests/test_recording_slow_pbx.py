@@ -6,24 +6,19 @@ import threading
 
 import pytest
 import requests
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
 from accounts.testing import make_user
-from monitoring.tests.test_call_detail import recorded_call, simulator_pbx
+from monitoring.tests.test_call_detail import (  # noqa: F401 - a cache of the test's own
+    _private_cache,
+    recorded_call,
+    simulator_pbx,
+)
 
 HTMX = {"HX-Request": "true"}
 SLOW = "Kerio Operator is slow to answer right now"
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
