@@ -58,7 +58,7 @@ def run_job(job_id) -> None:
 
     try:
         with partial.open("wb") as target:
-            rows = write_xlsx(calls, target, progress)
+            rows = write_xlsx(calls, target, progress, written=lambda: progress(total))
         partial.replace(job.path)
     except Exception as exc:
         partial.unlink(missing_ok=True)

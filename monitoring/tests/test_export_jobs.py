@@ -106,11 +106,22 @@ def test_the_progress_fragment_counts_the_rows_written(admin_client, admin_user)
     assert "2,000 of 5,000 calls written (40%)." in html
 
 
-def test_the_writer_reports_progress_every_chunk(calls, monkeypatch):
-    monkeypatch.setattr("monitoring.export_xlsx.CHUNK_SIZE", 2)
+def test_the_writer_reports_progress_every_chunk_and_when_every_row_is_written(
+    calls, monkeypatch
+):
+    monkeypatch.setattr("monitoring.export_xlsx.CHUNK_SIZE", 3)
     seen = []
-    assert write_xlsx(Call.objects.all(), io.BytesIO(), seen.append) == 4
-    assert seen == [2, 4]
+    rows = write_xlsx(Call.objects.all(), io.BytesIO(), seen.append, lambda: seen.append("all"))
+    assert rows == 4
+    assert seen == [3, "all"]
+
+
+def test_while_the_file_is_packed_the_page_says_so(admin_client, admin_user):
+    job = ExportJob.objects.create(user=admin_user, filename="calls.xlsx")
+    ExportJob.objects.filter(pk=job.pk).update(status="running", rows_total=50, rows_done=50)
+    html = admin_client.get(reverse("export_job", args=[job.pk])).content.decode()
+    assert "Every call is written; the file is being packed" in html
+    assert '<progress max="100" value="99">' in html
 
 
 def test_only_the_requester_opens_or_downloads_it(admin_client, calls, queued):
