@@ -106,9 +106,7 @@ def test_the_progress_fragment_counts_the_rows_written(admin_client, admin_user)
     assert "2,000 of 5,000 calls written (40%)." in html
 
 
-def test_the_writer_reports_progress_every_chunk_and_when_every_row_is_written(
-    calls, monkeypatch
-):
+def test_the_writer_reports_progress_every_chunk_and_when_every_row_is_written(calls, monkeypatch):
     monkeypatch.setattr("monitoring.export_xlsx.CHUNK_SIZE", 3)
     seen = []
     rows = write_xlsx(Call.objects.all(), io.BytesIO(), seen.append, lambda: seen.append("all"))
