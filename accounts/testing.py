@@ -22,7 +22,7 @@ PASSWORD = "Standing-pass-123"  # noqa: S105 (test users only)
 
 
 def make_user(username: str, role: Role | None, *, extensions: str = "", **fields):
-    """A user in the role's group (an administrator is staff too, so the admin opens for them)."""
+    """A user in the role's group."""
     user = get_user_model().objects.create_user(username, password=PASSWORD, **fields)
     if role is not None:
         group, _created = Group.objects.get_or_create(name=GROUP_NAMES[role])

@@ -65,12 +65,14 @@ def listening(port: int) -> bool:
 def venv(tmp_path_factory):
     """A virtual environment with requirements.txt alone (pip's cache keeps this quick)."""
     path = tmp_path_factory.mktemp("production-venv")
+    began = time.monotonic()
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
     subprocess.run(
         [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r",
          str(ROOT / "requirements.txt")],
         check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    print(f"\nproduction stack: requirements.txt installed in {time.monotonic() - began:.1f}s")
     return path
 
 
@@ -234,6 +236,7 @@ def test_the_shipped_stack_stores_calls_and_reports_healthy(venv, stack_database
         )
         stack.start("pbx", simulator)
         assert wait_for(lambda: listening(stack.web_port), 180), stack.log("web")
+        print(f"\nproduction stack: web answers {time.monotonic() - started:.1f}s after start")
         assert wait_for(lambda: listening(stack.pbx_port), 60), stack.log("pbx")
 
         # What an administrator does after `docker compose up`.
