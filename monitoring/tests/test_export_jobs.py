@@ -57,6 +57,13 @@ def workbook_rows(content: bytes) -> list[list]:
     return [list(row) for row in book.active.iter_rows(values_only=True)]
 
 
+def running_job(user, *, total: int, done: int) -> ExportJob:
+    """A job the worker is writing: `done` of `total` rows so far."""
+    return ExportJob.objects.create(
+        user=user, filename="calls.xlsx", status="running", rows_total=total, rows_done=done
+    )
+
+
 def start(client, **filters):
     url = reverse("call_export_xlsx") + "?" + urlencode(day_query(**filters))
     return client.post(url)
@@ -97,8 +104,7 @@ def test_the_job_shows_its_progress_then_a_download_of_the_filtered_calls(
 
 
 def test_the_progress_fragment_counts_the_rows_written(admin_client, admin_user):
-    job = ExportJob.objects.create(user=admin_user, filename="calls.xlsx")
-    ExportJob.objects.filter(pk=job.pk).update(status="running", rows_total=5000, rows_done=2000)
+    job = running_job(admin_user, total=5000, done=2000)
     fragment = admin_client.get(reverse("export_job", args=[job.pk]), HTTP_HX_REQUEST="true")
     html = fragment.content.decode()
     assert "<html" not in html
@@ -115,8 +121,7 @@ def test_the_writer_reports_progress_every_chunk_and_when_every_row_is_written(c
 
 
 def test_while_the_file_is_packed_the_page_says_so(admin_client, admin_user):
-    job = ExportJob.objects.create(user=admin_user, filename="calls.xlsx")
-    ExportJob.objects.filter(pk=job.pk).update(status="running", rows_total=50, rows_done=50)
+    job = running_job(admin_user, total=50, done=50)
     html = admin_client.get(reverse("export_job", args=[job.pk])).content.decode()
     assert "Every call is written; the file is being packed" in html
     assert '<progress max="100" value="99">' in html
@@ -178,8 +183,7 @@ def test_the_command_writes_the_same_workbook(calls, tmp_path):
 
 @pytest.mark.default_language
 def test_the_progress_speaks_the_default_language(admin_client, admin_user):
-    job = ExportJob.objects.create(user=admin_user, filename="calls.xlsx")
-    ExportJob.objects.filter(pk=job.pk).update(status="running", rows_total=10, rows_done=5)
+    job = running_job(admin_user, total=10, done=5)
     html = admin_client.get(reverse("export_job", args=[job.pk])).content.decode()
     assert "Yozilmoqda" in html
     assert "10 ta qo'ng'iroqdan 5 tasi yozildi (50%)." in html
