@@ -18,4 +18,4 @@ RUN mkdir -p /app/var /app/staticfiles && chown -R app:app /app/var /app/staticf
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "callcenter.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "callcenter.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]

@@ -17,7 +17,34 @@ class OperatorProfileInline(admin.TabularInline):
 
 
 class UserWithExtensionsAdmin(UserAdmin):
+    """Administrators manage users and their roles; only a superuser grants superuser status
+    or single permissions, or changes a superuser."""
+
     inlines = [*UserAdmin.inlines, OperatorProfileInline]
+    SUPERUSER_FIELDS = ("is_superuser", "user_permissions")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        return [
+            (name, {**options, "fields": _without(options["fields"], self.SUPERUSER_FIELDS)})
+            for name, options in fieldsets
+        ]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+def _without(fields, unwanted) -> tuple:
+    return tuple(field for field in fields if field not in unwanted)
 
 
 admin.site.unregister(User)

@@ -17,6 +17,8 @@ RULES: dict[str, Role] = {
     "call_detail": Role.OPERATOR,
     "call_export_csv": Role.OPERATOR,
     "call_export_xlsx": Role.OPERATOR,
+    "export_job": Role.OPERATOR,  # only the user who asked for it (the view checks)
+    "export_download": Role.OPERATOR,
     "call_recording": Role.OPERATOR,
     "call_recording_audio": Role.OPERATOR,
     "number_history": Role.OPERATOR,

@@ -22,8 +22,7 @@ PASSWORD = "Standing-pass-123"  # noqa: S105 (test users only)
 
 
 def make_user(username: str, role: Role | None, *, extensions: str = "", pbx=None, **fields):
-    """A user in the role's group (an administrator is staff too, so the admin opens for them);
-    with `extensions`, an operator of those extensions on `pbx`."""
+    """A user in the role's group; with `extensions`, an operator of those extensions on `pbx`."""
     user = get_user_model().objects.create_user(username, password=PASSWORD, **fields)
     if role is not None:
         group, _created = Group.objects.get_or_create(name=GROUP_NAMES[role])

@@ -66,7 +66,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.CallCenterAdminConfig",  # Django's admin, opened to administrators
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -283,6 +283,18 @@ SYNC_TIME_LIMIT_SECONDS = env.int("SYNC_TIME_LIMIT_SECONDS", default=30 * 60)
 # After repeated failures the schedule waits longer and longer before trying a PBX again
 # (2, 4, 8… sync intervals), at most this long. "Sync now" does not wait.
 SYNC_BACKOFF_MAX_SECONDS = env.int("SYNC_BACKOFF_MAX_SECONDS", default=15 * 60)
+# PBX calls made while a page is served (recording lookups, the connection check): each call's
+# timeout, the whole lookup's budget, how many pages may wait on one PBX at once, and how long a
+# PBX that timed out is answered "slow" without being asked (see providers.page_calls).
+PBX_PAGE_TIMEOUT_SECONDS = env.int("PBX_PAGE_TIMEOUT_SECONDS", default=4)
+PBX_PAGE_BUDGET_SECONDS = env.int("PBX_PAGE_BUDGET_SECONDS", default=8)
+PBX_PAGE_CALLS = env.int("PBX_PAGE_CALLS", default=2)
+PBX_SLOW_SECONDS = env.int("PBX_SLOW_SECONDS", default=30)
+# An XLSX export of more calls than this is written by the worker, with a progress bar; the file
+# is kept for its requester this many hours.
+EXPORT_INLINE_ROWS = env.int("EXPORT_INLINE_ROWS", default=5000)
+EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=24)
+EXPORT_TIME_LIMIT_SECONDS = env.int("EXPORT_TIME_LIMIT_SECONDS", default=60 * 60)
 # Calls older than this many months may be deleted by `manage.py purge_calls`; 0 keeps them all.
 CALL_RETENTION_MONTHS = env.int("CALL_RETENTION_MONTHS", default=0)
 # Inbound calls answered within this many seconds count toward the service level.
@@ -298,6 +310,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.poll_live_calls",
         "schedule": LIVE_POLL_SECONDS,
         "options": {"expires": max(LIVE_POLL_SECONDS - 1, 1)},
+    },
+    "expire-exports": {
+        "task": "monitoring.tasks.expire_exports",
+        "schedule": 60 * 60,
+        "options": {"expires": 60 * 60 - 1},
     },
     "worker-heartbeat": {
         "task": "monitoring.tasks.heartbeat",

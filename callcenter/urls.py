@@ -25,3 +25,5 @@ urlpatterns = [
     path("settings/", include("providers.urls")),
     path("", include("monitoring.urls")),
 ]
+
+handler500 = "callcenter.views.server_error"

@@ -9,10 +9,15 @@ from monitoring.models import Call, Heartbeat, LiveSnapshot, RejectedRecord, Syn
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted: a call is the PBX's record."""
+
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

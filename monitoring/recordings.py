@@ -20,6 +20,7 @@ from monitoring import optional_cache
 from monitoring.models import Call
 from monitoring.numbers import national_number
 from providers.kerio import KerioClient, KerioError
+from providers.page_calls import PbxSlow, check_deadline, page_call, page_deadline, page_settings
 
 logger = logging.getLogger(__name__)
 
@@ -155,13 +156,17 @@ def match_recording(call: Call, items: list[dict]) -> Recording | None:
     return best
 
 
-def search_recording(call: Call, client: KerioClient) -> Recording | None:
-    """Ask Kerio page by page (newest first) until the pages are older than the call."""
+def search_recording(
+    call: Call, client: KerioClient, deadline: float | None = None
+) -> Recording | None:
+    """Ask Kerio page by page (newest first) until the pages are older than the call; PbxSlow
+    when `deadline` (time.monotonic()) passes first."""
     conditions = _conditions(call)
     if conditions is None:
         return None
     oldest_wanted = call.started_at.timestamp() - TOLERANCE_SECONDS
     for page in range(MAX_PAGES):
+        check_deadline(deadline)
         items = client.recordings(start=page * PAGE_SIZE, limit=PAGE_SIZE, conditions=conditions)
         found = match_recording(call, items)
         if found is not None:
@@ -184,8 +189,10 @@ def find_recording(call: Call) -> Recording | None:
     if not call.pbx.enabled:
         raise RecordingUnavailable(_("The connection to this PBX is turned off in the settings."))
     try:
-        with KerioClient(call.pbx.connection_settings()) as client:
-            recording = search_recording(call, client)
+        with page_call(call.pbx), KerioClient(page_settings(call.pbx)) as client:
+            recording = search_recording(call, client, page_deadline())
+    except PbxSlow as exc:
+        raise RecordingUnavailable(exc.user_message) from exc
     except KerioError as exc:
         logger.warning("Recording lookup for call %s failed: %s", call.pk, exc)
         raise RecordingUnavailable(exc.user_message) from exc
@@ -201,9 +208,13 @@ def open_recording(call: Call) -> RecordingStream | None:
     recording = find_recording(call)
     if recording is None:
         return None
-    client = KerioClient(call.pbx.connection_settings())
+    client = KerioClient(page_settings(call.pbx))
     try:
-        download = client.download_recording(recording.id)
+        with page_call(call.pbx):
+            download = client.download_recording(recording.id)
+    except PbxSlow as exc:
+        client.close()
+        raise RecordingUnavailable(exc.user_message) from exc
     except KerioError as exc:
         client.close()
         logger.warning("Recording download for call %s failed: %s", call.pk, exc)

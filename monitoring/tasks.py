@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from monitoring import live, sync
+from monitoring import export_jobs, live, sync
 from monitoring.models import Heartbeat, SyncRun
 from providers.models import PbxConnection
 
@@ -64,3 +64,22 @@ def poll_live_calls() -> None:
 def heartbeat() -> None:
     """Prove that beat schedules and the worker runs: the health page reads this time."""
     Heartbeat.objects.update_or_create(name=Heartbeat.WORKER, defaults={"seen_at": timezone.now()})
+
+
+@shared_task(
+    name="monitoring.tasks.export_calls",
+    acks_late=True,
+    soft_time_limit=settings.EXPORT_TIME_LIMIT_SECONDS,
+    time_limit=settings.EXPORT_TIME_LIMIT_SECONDS + 60,
+)
+def export_calls(job_id: str) -> None:
+    """Write one export job's file (see monitoring.export_jobs.run_job)."""
+    export_jobs.run_job(job_id)
+
+
+@shared_task(name="monitoring.tasks.expire_exports", acks_late=True, time_limit=300)
+def expire_exports() -> None:
+    """Remove export files older than EXPORT_KEEP_HOURS."""
+    removed = export_jobs.expire()
+    if removed:
+        logger.info("Removed %d expired export(s)", removed)

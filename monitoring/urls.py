@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring.views import calls, dashboard, health, sync_runs
+from monitoring.views import calls, dashboard, exports, health, sync_runs
 
 urlpatterns = [
     # Dashboard and live calls
@@ -10,6 +10,8 @@ urlpatterns = [
     path("calls/", calls.call_list, name="call_list"),
     path("calls/export.csv", calls.call_export_csv, name="call_export_csv"),
     path("calls/export.xlsx", calls.call_export_xlsx, name="call_export_xlsx"),
+    path("exports/<uuid:pk>/", exports.export_job, name="export_job"),
+    path("exports/<uuid:pk>/download/", exports.export_download, name="export_download"),
     path("calls/<int:pk>/", calls.call_detail, name="call_detail"),
     path("calls/<int:pk>/recording/", calls.call_recording, name="call_recording"),
     path(

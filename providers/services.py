@@ -6,11 +6,19 @@ from providers.models import PbxConnection
 
 
 @transaction.atomic
-def save_pbx_connection(name: str, *, password: str | None = None, **fields) -> PbxConnection:
-    """Create the connection called `name`, or update it; a None password keeps the stored one."""
-    connection = PbxConnection.objects.select_for_update().filter(name=name).first()
+def save_pbx_connection(
+    name: str, *, pk: int | None = None, password: str | None = None, **fields
+) -> PbxConnection:
+    """Create the connection called `name`, or update it; a None password keeps the stored one.
+
+    With `pk`, that connection is updated and takes `name` (a rename), in one save that the
+    audit log sees like any other change.
+    """
+    found = PbxConnection.objects.select_for_update()
+    connection = (found.filter(pk=pk) if pk is not None else found.filter(name=name)).first()
     if connection is None:
         connection = PbxConnection(name=name)
+    connection.name = name
     for field, value in fields.items():
         setattr(connection, field, value)
     if password is not None:

@@ -5,7 +5,6 @@ Who may open them is decided by URL name (accounts.rules): administrators only.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from accounts.models import AuditEntry
 from providers.forms import PbxConnectionForm, SipTrunkForm
 from providers.kerio import CheckResult, check_connection
 from providers.models import PbxConnection, SipTrunk
+from providers.page_calls import page_settings
 from providers.services import save_pbx_connection
 
 
@@ -86,12 +86,10 @@ def pbx_edit(request, pk):
 
 def _pbx_form(request, pbx: PbxConnection):
     creating = pbx.pk is None
-    # Validating the form writes its values onto `pbx`: remember the name it is stored under.
-    stored_name = pbx.name
     form = PbxConnectionForm(request.POST or None, instance=pbx)
     if request.method == "POST" and form.is_valid():
         try:
-            pbx = _save_pbx(pbx.pk, stored_name, form)
+            pbx = _save_pbx(pbx.pk, form)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -106,13 +104,10 @@ def _pbx_form(request, pbx: PbxConnection):
     )
 
 
-@transaction.atomic
-def _save_pbx(pk: int | None, stored_name: str, form: PbxConnectionForm) -> PbxConnection:
-    name = form.cleaned_data["name"]
-    if pk is not None and stored_name != name:
-        # save_pbx_connection finds the record by name: a rename moves the name first.
-        PbxConnection.objects.filter(pk=pk).update(name=name)
-    return save_pbx_connection(name, password=form.new_password, **form.connection_values())
+def _save_pbx(pk: int | None, form: PbxConnectionForm) -> PbxConnection:
+    return save_pbx_connection(
+        form.cleaned_data["name"], pk=pk, password=form.new_password, **form.connection_values()
+    )
 
 
 @require_POST
@@ -129,7 +124,8 @@ def pbx_check(request, pk=None):
     result = None
     if form is None or form.is_valid():
         # A valid form has already put its values (and any new password) on `pbx`.
-        connection = pbx.connection_settings()
+        # A page's short timeout and no retries: a hung PBX answers within gunicorn's timeout.
+        connection = page_settings(pbx)
         result = check_connection(connection)
         audit.record(
             AuditEntry.Action.CHECK,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from accounts.rules import PUBLIC, RULES
-from monitoring.models import Call, CallStatus, Direction, SyncRun
+from monitoring.models import Call, CallStatus, Direction, ExportJob, SyncRun
 from providers.kerio.simulator.demo import ANSWERED, EXTERNAL, LINE
 from providers.models import PbxConnection, SipTrunk
 from providers.services import save_pbx_connection
@@ -24,6 +24,7 @@ SKIPPED_NAMES = {"set_language"}
 
 LOGIN = "login"  # anonymous visitors are sent to the login page
 DENIED = 403
+NOT_FOUND = 404
 OK, POST_ONLY = 200, 405
 
 
@@ -54,6 +55,9 @@ EXPECTED = {
     "call_export_csv": from_role("operator", OK),
     "call_export_xlsx": from_role("operator", OK),
     "call_detail": from_role("operator", OK),
+    # An export is its requester's alone (here the administrator's): to others it does not exist.
+    "export_job": {**from_role("operator", NOT_FOUND), "administrator": OK},
+    "export_download": {**from_role("operator", NOT_FOUND), "administrator": OK},
     # Without htmx the player lives on the detail page.
     "call_recording": from_role("operator", redirect_to("call_detail")),
     "call_recording_audio": from_role("operator", OK),
@@ -100,9 +104,10 @@ def test_every_url_has_an_explicit_rule():
 
 
 @pytest.fixture
-def world(make_kerio_simulator):
+def world(make_kerio_simulator, administrator_user, settings, tmp_path):
     """Real objects for the URLs' arguments: a PBX (the simulator, so a recording can be
-    played), a SIP trunk, a call of extension 101 that has a recording, and a sync run."""
+    played), a SIP trunk, a call of extension 101 that has a recording, a sync run, and the
+    administrator's finished export."""
     simulator = make_kerio_simulator(history_size=0, recording_share=1.0)
     start = int((timezone.now() - dt.timedelta(hours=1)).timestamp())
     simulator.add_history(
@@ -148,8 +153,14 @@ def world(make_kerio_simulator):
         raw={},
     )
     run = SyncRun.objects.create(pbx=pbx, outcome=SyncRun.Outcome.SUCCESS)
+    settings.VAR_DIR = tmp_path
+    export = ExportJob.objects.create(
+        user=administrator_user, filename="calls.xlsx", status=ExportJob.Status.DONE
+    )
+    export.path.parent.mkdir(parents=True)
+    export.path.write_bytes(b"a workbook")
     return {
-        "pk": {"sip": trunk.pk, "kerio": pbx.pk, "calls": call.pk},
+        "pk": {"sip": trunk.pk, "kerio": pbx.pk, "calls": call.pk, "exports": export.pk},
         "pbx_id": pbx.pk,
         "number": "901234567",
         "run": run,

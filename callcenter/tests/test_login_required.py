@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import UUIDConverter
 
 # Pages anyone may open.
 PUBLIC = {"login", "set_language"}
@@ -22,8 +23,9 @@ def _named_patterns(resolver=None, namespace=""):
 def _example_url(name, pattern):
     converters = pattern.pattern.converters
     kwargs = {}
+    examples = {"[0-9]+": 1, UUIDConverter.regex: "00000000-0000-4000-8000-000000000000"}
     for key, converter in converters.items():
-        kwargs[key] = 1 if converter.regex == "[0-9]+" else "901234567"
+        kwargs[key] = examples.get(converter.regex, "901234567")
     return reverse(name, kwargs=kwargs)
 
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,10 @@ pytestmark = [
 CELERY = Path(sys.executable).with_name("celery")
 
 
-@pytest.fixture
-def worker(tmp_path):
+@contextmanager
+def running_worker(tmp_path, **env):
+    """A Celery worker with beat on the test database, ready when this yields and stopped on
+    exit; `env` adds variables."""
     db = settings.DATABASES["default"]
     user, host, port = db.get("USER") or "postgres", db.get("HOST"), db.get("PORT") or 5432
     env = {
@@ -37,6 +40,7 @@ def worker(tmp_path):
         "SYNC_INTERVAL_SECONDS": "2",
         "LIVE_POLL_SECONDS": "1",
         "LOG_FILE": "",
+        **env,
     }
     log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
@@ -45,14 +49,25 @@ def worker(tmp_path):
         cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
-    yield process
-    os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(5)
-    log.close()
+        # It purges the queue as it starts: what is queued before it is ready would be lost.
+        ready = lambda: "ready." in (tmp_path / "worker.log").read_text()  # noqa: E731
+        assert wait_for(ready, timeout=60), (tmp_path / "worker.log").read_text()
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+        log.close()
+
+
+@pytest.fixture
+def worker(tmp_path):
+    with running_worker(tmp_path) as process:
+        yield process
 
 
 def wait_for(condition, timeout=40.0):

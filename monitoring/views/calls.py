@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from accounts.roles import calls_visible_to
-from monitoring import recordings
+from monitoring import export_jobs, recordings
 from monitoring.export import iter_csv
 from monitoring.export_xlsx import xlsx_response
 from monitoring.filters import (
@@ -29,6 +29,7 @@ from monitoring.formatting import bidi_escaped, neutral
 from monitoring.models import MISSED_STATUSES, Call, CallStatus, Direction
 from monitoring.numbers import national_number
 from monitoring.periods import Period
+from monitoring.views import exports
 
 # How far back a link from an extension number looks (its calls on the Calls page).
 EXTENSION_LINK_PERIOD = "month"
@@ -243,12 +244,15 @@ def call_export_csv(request):
 
 
 def call_export_xlsx(request):
+    """A small export is written while the user waits; a large one by the worker (a job)."""
     filters = _export_filters(request)
     if filters is None:
         return redirect(reverse("call_list") + "?" + request.GET.urlencode())
-    return xlsx_response(
-        filter_calls(filters, _visible_calls(request)), _export_name(filters["period"], "xlsx")
-    )
+    calls = filter_calls(filters, _visible_calls(request))
+    name = _export_name(filters["period"], "xlsx")
+    if export_jobs.is_large(calls):
+        return exports.start_export(request, name)
+    return xlsx_response(calls, name)
 
 
 def call_detail(request, pk):

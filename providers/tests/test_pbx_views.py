@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import AuditEntry
 from providers.models import PbxConnection
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -89,6 +90,15 @@ def test_it_renames_a_connection_without_making_a_second_one(admin_client, pbx):
     assert list(PbxConnection.objects.values_list("pk", "name")) == [(pbx.pk, "Head office")]
 
 
+def test_a_rename_is_in_the_audit_log_with_the_old_and_new_name(admin_client, admin_user, pbx):
+    admin_client.post(reverse("pbx_edit", args=[pbx.pk]), form_data(name="Head office"))
+    entry = AuditEntry.objects.filter(
+        object_type="providers.PbxConnection", object_id=str(pbx.pk), action="update"
+    ).get()
+    assert entry.changes["name"] == ["Main", "Head office"]
+    assert entry.user == admin_user and entry.object_repr == "Head office"
+
+
 def test_bad_values_are_field_errors(admin_client, pbx):
     response = admin_client.post(
         reverse("pbx_edit", args=[pbx.pk]), form_data(host="https://x", port="0")
@@ -117,6 +127,19 @@ def test_check_of_the_saved_connection_shows_the_version(admin_client, sim_pbx):
     assert sim_pbx.last_check_ok is True
     assert "2.6.3" in sim_pbx.last_check_message
     assert sim_pbx.last_check_at is not None
+
+
+def test_check_of_a_hung_pbx_waits_one_short_timeout_without_retries(
+    admin_client, sim_pbx, kerio_simulator, settings
+):
+    settings.PBX_PAGE_TIMEOUT_SECONDS = 1
+    PbxConnection.objects.filter(pk=sim_pbx.pk).update(timeout_seconds=60)
+    kerio_simulator.faults.delay = 30
+    kerio_simulator.faults.fail_method("Session.login", 10, "timeout")
+    html = admin_client.post(reverse("pbx_check", args=[sim_pbx.pk]), **HTMX).content.decode()
+    assert 'class="failed"' in html
+    assert "did not answer in time" in html
+    assert kerio_simulator.request_counts()["Session.login"] == 1
 
 
 def test_check_with_a_wrong_password_says_the_login_failed(admin_client, kerio_simulator, db):

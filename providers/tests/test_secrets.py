@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from monitoring.models import Call, SyncRun
+from monitoring.models import Call, ExportJob, SyncRun
 from monitoring.sync import SyncFailed, sync_pbx
 from providers.kerio.transport import Transport
 from providers.models import PbxConnection, SipTrunk
@@ -103,7 +103,14 @@ def rendered_world(secrets_saved, admin_user):
         pbx=pbx, key="k", started_at=timezone.now(), extension="101", raw={"X": 1}
     )
     SyncRun.objects.create(pbx=pbx, outcome=SyncRun.Outcome.FAILED, error="Login failed")
-    return {"sip": trunk.pk, "kerio": pbx.pk, "calls": call.pk, "pbx_id": pbx.pk}
+    export = ExportJob.objects.create(user=admin_user, filename="calls.xlsx")
+    return {
+        "sip": trunk.pk,
+        "kerio": pbx.pk,
+        "calls": call.pk,
+        "exports": export.pk,
+        "pbx_id": pbx.pk,
+    }
 
 
 def _url(name, pattern, world):

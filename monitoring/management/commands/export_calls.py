@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from monitoring.export import iter_csv, iter_jsonl
+from monitoring.export_xlsx import write_xlsx
 from monitoring.management.commands.sync_kerio import local_date
 from monitoring.models import Call
 from monitoring.periods import day_start
@@ -11,7 +12,10 @@ from providers.models import PbxConnection
 
 
 class Command(BaseCommand):
-    help = _("Write calls to standard output as CSV or JSON Lines (dates are local days).")
+    help = _(
+        "Write calls to standard output as CSV or JSON Lines, or to a file as XLSX "
+        "(dates are local days)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--pbx", metavar="NAME", help=_("Only this PBX's calls."))
@@ -19,9 +23,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--until", metavar="YYYY-MM-DD", help=_("Up to this local day, included.")
         )
-        parser.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+        parser.add_argument("--format", choices=["csv", "jsonl", "xlsx"], default="csv")
+        parser.add_argument("--output", metavar="FILE", help=_("The XLSX file to write."))
 
-    def handle(self, *args, pbx=None, since=None, until=None, format="csv", **options):
+    def handle(self, *args, pbx=None, since=None, until=None, format="csv", output=None, **options):
+        if format == "xlsx" and not output:
+            raise CommandError(_("An XLSX export needs --output FILE."))
         calls = Call.objects.order_by("started_at", "id")
         if pbx:
             if not PbxConnection.objects.filter(name=pbx).exists():
@@ -35,6 +42,12 @@ class Command(BaseCommand):
             calls = calls.filter(started_at__gte=day_start(first))
         if last:
             calls = calls.filter(started_at__lt=day_start(last + dt.timedelta(days=1)))
+        if format == "xlsx":
+            rows = write_xlsx(calls, output)
+            self.stderr.write(
+                _("%(rows)d calls written to %(file)s.") % {"rows": rows, "file": output}
+            )
+            return
         chunks = iter_csv(calls, bom=False) if format == "csv" else iter_jsonl(calls)
         for chunk in chunks:
             self.stdout.write(chunk, ending="")
