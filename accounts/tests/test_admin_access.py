@@ -25,10 +25,10 @@ def group_administrator():
 
 
 def test_an_administrator_without_the_staff_flag_opens_the_pages_the_readme_names(
-    group_administrator,
+    group_administrator, pbx
 ):
     client = signed_in(group_administrator)
-    operator = make_user("olga", Role.OPERATOR, extensions="101")
+    operator = make_user("olga", Role.OPERATOR, extensions="101", pbx=pbx)
     for url in (
         "/admin/",
         "/admin/auth/user/",
@@ -47,13 +47,13 @@ def user_form(username: str, **fields) -> dict:
         "is_active": "on",
         "date_joined_0": "2026-01-01",
         "date_joined_1": "00:00:00",
-        "operator_profile-TOTAL_FORMS": "0",
-        "operator_profile-INITIAL_FORMS": "0",
+        "operator_profiles-TOTAL_FORMS": "0",
+        "operator_profiles-INITIAL_FORMS": "0",
         **fields,
     }
 
 
-def test_an_administrator_gives_an_operator_extensions_in_the_admin(group_administrator):
+def test_an_administrator_gives_an_operator_extensions_in_the_admin(group_administrator, pbx):
     operator = make_user("olga", Role.OPERATOR)
     client = signed_in(group_administrator)
     page = client.get(f"/admin/auth/user/{operator.pk}/change/").content.decode()
@@ -63,13 +63,14 @@ def test_an_administrator_gives_an_operator_extensions_in_the_admin(group_admini
         user_form(
             "olga",
             **{
-                "operator_profile-TOTAL_FORMS": "1",
-                "operator_profile-0-extensions": "101, 102",
+                "operator_profiles-TOTAL_FORMS": "1",
+                "operator_profiles-0-pbx": str(pbx.pk),
+                "operator_profiles-0-extensions": "101, 102",
             },
         ),
     )
     assert response.status_code == 302
-    assert operator.operator_profile.extension_list == ["101", "102"]
+    assert operator.operator_profiles.get(pbx=pbx).extension_list == ["101", "102"]
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.SUPERVISOR, None])

@@ -138,7 +138,7 @@ def test_only_the_requester_opens_or_downloads_it(admin_client, calls, queued):
 
 
 def test_an_operators_export_holds_only_their_calls(client, calls, queued):
-    operator = make_user("olga", Role.OPERATOR, extensions="101")
+    operator = make_user("olga", Role.OPERATOR, extensions="101", pbx=calls[0].pbx)
     client.force_login(operator)
     start(client)
     job = ExportJob.objects.get()
