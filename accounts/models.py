@@ -69,6 +69,9 @@ class AuditEntry(models.Model):
         DELETE = "delete", _("Deleted")
         SYNC_NOW = "sync_now", _("Sync now")
         CHECK = "check", _("Connection check")
+        CLAIM = "claim", _("Took a callback")
+        ASSIGN = "assign", _("Assigned a callback")
+        OUTCOME = "outcome", _("Callback outcome")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

@@ -22,7 +22,11 @@ RULES: dict[str, Role] = {
     "call_recording": Role.OPERATOR,
     "call_recording_audio": Role.OPERATOR,
     "number_history": Role.OPERATOR,
+    "callback_list": Role.OPERATOR,
+    "callback_claim": Role.OPERATOR,
+    "callback_outcome": Role.OPERATOR,
     # Supervisors
+    "callback_assign": Role.SUPERVISOR,
     "health": Role.SUPERVISOR,
     "sync_run_list": Role.SUPERVISOR,
     # Administrators: settings (users and the audit log live in Django's admin) and Sync now

@@ -299,6 +299,13 @@ EXPORT_TIME_LIMIT_SECONDS = env.int("EXPORT_TIME_LIMIT_SECONDS", default=60 * 60
 CALL_RETENTION_MONTHS = env.int("CALL_RETENTION_MONTHS", default=0)
 # Inbound calls answered within this many seconds count toward the service level.
 SERVICE_LEVEL_SECONDS = env.int("SERVICE_LEVEL_SECONDS", default=20)
+# Missed numbers called back within this many minutes count toward the callback service level.
+CALLBACK_SERVICE_LEVEL_MINUTES = env.int("CALLBACK_SERVICE_LEVEL_MINUTES", default=15)
+# The callback clock counts working hours only (a call missed at night starts it at the next
+# opening); false counts the wall clock from the missed call.
+CALLBACK_BUSINESS_HOURS_ONLY = env.bool("CALLBACK_BUSINESS_HOURS_ONLY", default=True)
+# How often the callbacks page refreshes itself.
+CALLBACKS_REFRESH_SECONDS = env.int("CALLBACKS_REFRESH_SECONDS", default=10)
 
 CELERY_BEAT_SCHEDULE = {
     "sync-all-pbx": {

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -356,3 +357,178 @@ class ExportJob(models.Model):
     @property
     def expires_at(self):
         return self.created_at + timedelta(hours=settings.EXPORT_KEEP_HOURS)
+# -- Callbacks: missed calls worked off (derived by monitoring.callbacks) --------------------------
+
+
+class CallbackState(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class CallbackResolution(models.TextChoices):
+    """How a callback was closed: by a call the sync stored, or by a person's outcome."""
+
+    CALLED_BACK = "called_back", _("Called back")
+    CUSTOMER_CALLED_AGAIN = "called_again", _("Customer called again")
+    REACHED = "reached", _("Reached")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    NOT_NEEDED = "not_needed", _("Not needed")
+
+
+# Resolutions that count as "called back" in the time-to-callback figures.
+CALLED_BACK_RESOLUTIONS = (CallbackResolution.CALLED_BACK, CallbackResolution.REACHED)
+# Resolutions left out of the service level: there was nobody to call back.
+DISMISSED_RESOLUTIONS = (CallbackResolution.WRONG_NUMBER, CallbackResolution.NOT_NEEDED)
+
+
+class Callback(models.Model):
+    """One external number's missed calls awaiting a callback, from the first missed call until an
+    answered call with the number or a person's outcome closes it.
+
+    Derived: `monitoring.callbacks.derive` computes every field from the stored calls and the
+    `CallbackAction` rows, and can rebuild them all; nothing else writes here. Calls are named by
+    id without a foreign key, so deleting old calls (retention) never cascades through this table;
+    a rebuild drops what they no longer support.
+    """
+
+    number = models.CharField(_("number"), max_length=32)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    pbx = models.ForeignKey(
+        PbxConnection, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("PBX")
+    )
+    first_call_id = models.BigIntegerField(unique=True)
+    first_missed_at = models.DateTimeField(_("first attempt"))
+    last_missed_at = models.DateTimeField(_("last attempt"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    out_of_hours = models.BooleanField(_("out of hours"), default=False)
+    # When the callback clock starts: the first missed call, or the next opening after it.
+    clock_starts_at = models.DateTimeField()
+    state = models.CharField(
+        _("state"), max_length=10, choices=CallbackState.choices, default=CallbackState.OPEN
+    )
+    resolution = models.CharField(
+        _("outcome"), max_length=12, choices=CallbackResolution.choices, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_call_id = models.BigIntegerField(null=True, blank=True)
+    closed_by_extension = models.CharField(_("extension"), max_length=32, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("closed by"),
+    )  # fmt: skip
+    # Time to callback on the callback clock (business hours only, by default), once closed.
+    clock_seconds = models.PositiveIntegerField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="callbacks", verbose_name=_("owner"),
+    )  # fmt: skip
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Our tries that did not reach the customer: "no answer" outcomes and unanswered calls out.
+    tries = models.PositiveIntegerField(_("tries"), default=0)
+    last_try_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["clock_starts_at", "id"]
+        verbose_name = _("callback")
+        verbose_name_plural = _("callbacks")
+        indexes = [
+            # The queue: open callbacks, longest waiting first; the oldest one's age.
+            models.Index(fields=["state", "clock_starts_at", "id"], name="callback_state_clock"),
+            # The closed ones, most recently closed first.
+            models.Index(fields=["state", "-closed_at", "-id"], name="callback_state_closed"),
+            # Re-deriving one number's callbacks after a sync or an action.
+            models.Index(fields=["number", "first_missed_at"], name="callback_number"),
+            # The period's time-to-callback figures and the closed list.
+            models.Index(fields=["first_missed_at"], name="callback_first_missed"),
+            # An operator's own callbacks.
+            models.Index(fields=["owner", "state"], name="callback_owner_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.first_missed_at:%Y-%m-%d %H:%M} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == CallbackState.OPEN
+
+
+class CallbackAction(models.Model):
+    """A person's action on a number's open callback: claim, assign, or an outcome.
+
+    Kept by number and time rather than by callback row: the derivation applies each action to the
+    callback open for the number at that moment, so the rows can always be rebuilt from the calls
+    and these actions.
+    """
+
+    class Kind(models.TextChoices):
+        CLAIM = "claim", _("Claimed")
+        ASSIGN = "assign", _("Assigned")
+        OUTCOME = "outcome", _("Outcome")
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        NO_ANSWER = "no_answer", _("No answer")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        NOT_NEEDED = "not_needed", _("Not needed")
+
+    number = models.CharField(max_length=32)
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The assignee of an assignment.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The acting operator's extension, for the per-extension figures.
+    extension = models.CharField(max_length=32, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["number", "at"], name="callbackaction_number_at")]
+
+    def __str__(self):
+        return f"{self.number} {self.kind} {self.outcome} @ {self.at}"
+
+
+class WorkingHours(models.Model):
+    """When the call center works on one weekday (0 = Monday); no row or `closed` means closed."""
+
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), unique=True, choices=sorted(WEEKDAYS.items())
+    )
+    opens = models.TimeField(_("opens"), null=True, blank=True)
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["weekday"]
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+
+    def __str__(self):
+        return f"{self.get_weekday_display()}: {self.opens or ''} to {self.closes or ''}"
+
+
+class CalendarDay(models.Model):
+    """A day that differs from the weekly hours: a movable holiday (Ramazon hayit, Qurbon hayit),
+    or a working day the government moved onto a day off. Uzbekistan's fixed public holidays are
+    built in (`monitoring.callbacks.hours.FIXED_HOLIDAYS`); a working day here overrides one."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Non-working day")
+        WORKING = "working", _("Working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HOLIDAY)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar of non-working days")
+
+    def __str__(self):
+        return f"{self.date} {self.name}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring.views import calls, dashboard, exports, health, sync_runs
+from monitoring.views import callbacks, calls, dashboard, exports, health, sync_runs
 
 urlpatterns = [
     # Dashboard and live calls
@@ -18,6 +18,11 @@ urlpatterns = [
         "calls/<int:pk>/recording/audio/", calls.call_recording_audio, name="call_recording_audio"
     ),
     path("numbers/<str:number>/", calls.number_history, name="number_history"),
+    # Callbacks: the queue, claiming, assigning, outcomes
+    path("callbacks/", callbacks.callback_list, name="callback_list"),
+    path("callbacks/<int:pk>/claim/", callbacks.callback_claim, name="callback_claim"),
+    path("callbacks/<int:pk>/outcome/", callbacks.callback_outcome, name="callback_outcome"),
+    path("callbacks/<int:pk>/assign/", callbacks.callback_assign, name="callback_assign"),
     # Sync runs and "Sync now"
     path("pbx/<int:pbx_id>/sync/", sync_runs.sync_now, name="sync_now"),
     path("pbx/<int:pbx_id>/sync-runs/", sync_runs.sync_run_list, name="sync_run_list"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import calls_visible_to, live_calls_visible_to
 from monitoring import charts, kpis
+from monitoring.callbacks import figures
 from monitoring.context_processors import pbx_banners_of
 from monitoring.formatting import EMPTY, duration, local_time, neutral
 from monitoring.models import Call, LiveCall
@@ -135,6 +136,48 @@ def kpi_tiles(summary: kpis.Summary, peak: tuple, not_called_back: int) -> list[
                 "answered call with us since."
             ),
             "bad" if not_called_back else "",
+        ),
+    ]
+
+
+def callback_tiles(result: figures.Figures) -> list[Tile]:
+    """Service level, median (and 90th percentile) time to callback, open callbacks (oldest)."""
+    level = result.service_level
+    minutes = {"minutes": result.minutes}
+    return [
+        Tile(
+            "callback_service_level",
+            _("Callback service level"),
+            EMPTY if level is None else f"{level:.0f}%",
+            _(
+                "Missed numbers called back within %(minutes)d minutes of working time ÷ all "
+                "missed numbers of the period (those closed as wrong number or not needed left "
+                "out). “—” when there were none."
+            )
+            % minutes,
+            note=_("within %(minutes)d min") % minutes,
+        ),
+        Tile(
+            "callback_time",
+            _("Time to callback"),
+            duration(result.median),
+            _(
+                "The median time from the missed call to the answered call back, counted in "
+                "working hours; the note gives the 90th percentile."
+            ),
+            note=(_("90%%: %(time)s") % {"time": duration(result.p90)})
+            if result.p90 is not None
+            else "",
+        ),
+        Tile(
+            "callbacks_open",
+            _("Open callbacks"),
+            str(result.open),
+            _("Missed numbers waiting for a callback now, and how long the oldest has waited."),
+            "bad" if result.open else "",
+            note=(_("oldest %(time)s") % {"time": duration(result.oldest_seconds)})
+            if result.oldest_seconds is not None
+            else "",
         ),
     ]
 
