@@ -64,8 +64,8 @@ def test_the_wall_clock_when_business_hours_are_switched_off():
 
 @pytest.mark.django_db
 def test_the_administrators_hours_and_calendar_are_read_from_the_database():
-    WorkingHours.objects.create(weekday=2, opens=time(8), closes=time(20))
-    WorkingHours.objects.create(weekday=5, opens=None, closes=None)
+    WorkingHours.objects.filter(weekday=2).update(opens=time(8), closes=time(20))
+    WorkingHours.objects.filter(weekday=5).update(opens=None, closes=None)
     CalendarDay.objects.create(date=FRIDAY, kind=CalendarDay.Kind.HOLIDAY, name="Ramazon hayit")
     calendar = Calendar.load()
     assert calendar.is_open(at("19:00"))
