@@ -5,7 +5,17 @@ The call list is sized for millions of rows: no full count, filters on indexed c
 
 from django.contrib import admin
 
-from monitoring.models import Call, Heartbeat, LiveSnapshot, RejectedRecord, SyncRun, SyncState
+from monitoring.callbacks import derive
+from monitoring.models import (
+    CalendarDay,
+    Call,
+    Heartbeat,
+    LiveSnapshot,
+    RejectedRecord,
+    SyncRun,
+    SyncState,
+    WorkingHours,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -85,3 +95,33 @@ class LiveSnapshotAdmin(ReadOnlyAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(ReadOnlyAdmin):
     list_display = ("name", "seen_at")
+
+
+class CallbackClockAdmin(admin.ModelAdmin):
+    """Working hours and the calendar: a change re-times every callback's clock."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        derive.recompute_clocks()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        derive.recompute_clocks()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        derive.recompute_clocks()
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(CallbackClockAdmin):
+    list_display = ("weekday", "opens", "closes")
+    list_editable = ("opens", "closes")
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(CallbackClockAdmin):
+    list_display = ("date", "kind", "name")
+    list_filter = ("kind",)
+    date_hierarchy = "date"
+    search_fields = ("name",)

@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import calls_visible_to, live_calls_visible_to
 from monitoring import charts, kpis
 from monitoring.callbacks import figures
+from monitoring.callbacks.queue import callbacks_visible_to
 from monitoring.context_processors import pbx_banners_of
 from monitoring.formatting import EMPTY, duration, local_time, neutral
-from monitoring.models import Call, LiveCall
+from monitoring.models import Call, Callback, LiveCall
 from monitoring.periods import PeriodForm
 from providers.models import PbxConnection
 
@@ -204,9 +205,16 @@ def stats_context(request, period, sort) -> dict:
     summary, activity, extensions = kpis.dashboard_figures(period, calls, sort)
     peak = kpis.peak_concurrency(period, calls)
     missed_count, missed = kpis.missed_not_called_back_first(period, calls, MISSED_SHOWN)
+    callbacks = callbacks_visible_to(request.user, Callback.objects.all())
+    by_agent = figures.per_extension(period, callbacks)
+    for row in extensions:
+        agent = by_agent.get(row["extension"])
+        row["callbacks_made"] = agent.made if agent else 0
+        row["callback_median"] = agent.median if agent else None
     return {
         "period": period,
-        "tiles": kpi_tiles(summary, peak, missed_count),
+        "tiles": kpi_tiles(summary, peak, missed_count)
+        + callback_tiles(figures.figures(period, callbacks)),
         "chart": charts.activity_chart(activity),
         "missed_numbers": missed,
         "missed_count": missed_count,
