@@ -50,6 +50,10 @@ HOUR_WEIGHTS = [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 1.2, 4, 9, 12, 12,
                 8, 9, 11, 11, 10, 7, 4, 2, 1.2, 0.8, 0.5, 0.3]  # fmt: skip
 DAY_WEIGHTS = [1, 1, 1, 1, 0.95, 0.45, 0.2]  # Monday .. Sunday
 
+# Of the customers' missed calls: the share called back within minutes, and hours later; the
+# rest are never called back (or call again themselves).
+CALLED_BACK_SOON, CALLED_BACK_LATE = 0.45, 0.25
+
 STATUS_WEIGHTS = [
     (ANSWERED, 70), (NO_ANSWER, 13), (BUSY, 7), (FAILED, 5), (VOICEMAIL_ANSWERED, 3), (BARRED, 2)
 ]  # fmt: skip
@@ -137,6 +141,26 @@ class CallFactory:
         return CallPlan(line["TEL_NUM"], line["DESCRIPTION"], LINE, other["TEL_NUM"],
                         other["DESCRIPTION"], LINE, status, ring, talk)  # fmt: skip
 
+    def callback_for(self, plan: CallPlan) -> tuple[int, CallPlan] | None:
+        """After a missed call from a customer: (seconds after it ends, the answered call back from
+        one of our lines) — most within minutes, some hours later — or None: never called back."""
+        rng = self.rng
+        missed = plan.from_type == EXTERNAL and plan.status not in (ANSWERED, BARRED)
+        if not missed or not plan.from_num.strip("+").isdigit():
+            return None
+        roll = rng.random()
+        if roll < CALLED_BACK_SOON:
+            delay = rng.randint(60, 14 * 60)
+        elif roll < CALLED_BACK_SOON + CALLED_BACK_LATE:
+            delay = rng.randint(3600, 6 * 3600)
+        else:
+            return None
+        line = rng.choice(self.lines)
+        ring, talk = self._durations(ANSWERED)
+        back = CallPlan(line["TEL_NUM"], line["DESCRIPTION"], LINE, plan.from_num.lstrip("+"), "",
+                        EXTERNAL, ANSWERED, ring, talk)  # fmt: skip
+        return delay, back
+
     def _durations(self, status: int) -> tuple[int, int]:
         rng = self.rng
         if status == ANSWERED:
@@ -161,7 +185,8 @@ def _hour_weight(moment: dt.datetime) -> float:
 
 
 def history(rng: random.Random, size: int, days: int, now: float) -> list[dict]:
-    """``size`` finished calls over the last ``days`` days, in hang-up order, with a few twins."""
+    """``size`` finished calls over the last ``days`` days, in hang-up order, with a few twins;
+    customers' missed calls are called back soon, late or never (`CallFactory.callback_for`)."""
     if size <= 0:
         return []
     factory = CallFactory(rng)
@@ -170,13 +195,22 @@ def history(rng: random.Random, size: int, days: int, now: float) -> list[dict]:
     weights = [_hour_weight(dt.datetime.fromtimestamp(h, dt.UTC)) for h in hours]
     twins = min(size // 200, 10)
     records = []
-    for hour in rng.choices(hours, weights=weights, k=size - twins):
+    wanted = size - twins
+    for hour in rng.choices(hours, weights=weights, k=wanted):
+        if len(records) >= wanted:
+            break
         plan = factory.plan()
         start = hour + rng.randrange(3600)
         duration = plan.ring + plan.talk
         if start + duration >= now:  # still in progress: not in the history yet
             start = int(now) - duration - rng.randint(1, 600)
         records.append(plan.record(start))
+        callback = factory.callback_for(plan)
+        if callback is not None and len(records) < wanted:
+            delay, back = callback
+            back_start = start + duration + delay
+            if back_start + back.ring + back.talk < now:
+                records.append(back.record(back_start))
     # Two distinct calls can look identical (same second, numbers, durations): keep such twins.
     records += [dict(rng.choice(records)) for _ in range(twins)]
     records.sort(key=lambda r: r["TIMESTAMP"] + r["CALL_DURATION"])

@@ -31,6 +31,8 @@ class TrafficGenerator(threading.Thread):
         self.factory = demo.CallFactory(self.rng)
         self.halt = threading.Event()
         self.calls: dict[int, _Progress] = {}
+        # Calls back to customers whose call was missed: (when, plan), started when due.
+        self.callbacks: list[tuple[float, demo.CallPlan]] = []
 
     def stop(self) -> None:
         self.halt.set()
@@ -42,18 +44,21 @@ class TrafficGenerator(threading.Thread):
         while not self.halt.is_set():
             now = time.monotonic()
             if now >= next_start:
-                self._start(now)
+                self._start(now, self.factory.plan())
                 next_start = now + self._gap()
+            for due, plan in [c for c in self.callbacks if c[0] <= now]:
+                self.callbacks.remove((due, plan))
+                self._start(now, plan)
             self._advance(now)
             due = [next_start, *(p.end_at for p in self.calls.values())]
+            due += [when for when, _plan in self.callbacks]
             due += [p.answer_at for p in self.calls.values() if p.answer_at is not None]
             self.halt.wait(min(max(min(due) - time.monotonic(), 0.01), 0.5))
 
     def _gap(self) -> float:
         return self.rng.expovariate(self.rate / 60.0)
 
-    def _start(self, now: float) -> None:
-        plan = self.factory.plan()
+    def _start(self, now: float, plan: demo.CallPlan) -> None:
         live_id = self.state.start_call(
             plan.from_num, plan.to_num, from_name=plan.from_name, to_name=plan.to_name,
             from_type=plan.from_type, to_type=plan.to_type,
@@ -62,6 +67,11 @@ class TrafficGenerator(threading.Thread):
         answered = plan.status in (demo.ANSWERED, demo.VOICEMAIL_ANSWERED)
         self.calls[live_id] = _Progress(now + ring if answered else None, now + ring + talk,
                                         plan.status)  # fmt: skip
+        callback = self.factory.callback_for(plan)
+        if callback is not None:
+            # Called back minutes (or hours) later in real time; only the calls themselves are
+            # shortened by the time scale.
+            self.callbacks.append((now + ring + talk + callback[0], callback[1]))
 
     def _advance(self, now: float) -> None:
         for live_id, progress in list(self.calls.items()):

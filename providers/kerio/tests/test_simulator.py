@@ -284,3 +284,39 @@ def test_unknown_fault_kinds_are_refused(kerio_simulator):
 def test_the_config_and_the_overrides_cannot_be_mixed():
     with pytest.raises(TypeError):
         KerioSimulator(SimulatorConfig(), seed=3)
+
+
+def test_the_demo_calls_back_missed_customers_soon_late_or_never():
+    import random
+
+    from providers.kerio.simulator import demo
+
+    factory = demo.CallFactory(random.Random(5))
+    missed = demo.CallPlan("901234567", "", demo.EXTERNAL, "800", "", demo.QUEUE, demo.NO_ANSWER,
+                           30, 0)  # fmt: skip
+    outcomes = [factory.callback_for(missed) for _ in range(400)]
+    soon = [c for c in outcomes if c and c[0] < 15 * 60]
+    late = [c for c in outcomes if c and c[0] >= 3600]
+    assert soon and late and outcomes.count(None) > 50
+    _delay, back = soon[0]
+    assert (back.to_num, back.status, back.from_type) == ("901234567", demo.ANSWERED, demo.LINE)
+    answered = demo.CallPlan("901234567", "", demo.EXTERNAL, "101", "", demo.LINE, demo.ANSWERED,
+                             5, 60)  # fmt: skip
+    assert factory.callback_for(answered) is None
+
+
+def test_the_demo_history_holds_calls_back_after_missed_calls():
+    import random
+
+    from providers.kerio.simulator import demo
+
+    records = demo.history(random.Random(3), 3000, 30, 1_780_000_000)
+    assert len(records) == 3000
+    missed_at = {}
+    returned = 0
+    for record in sorted(records, key=lambda r: r["TIMESTAMP"]):
+        if record["FROM_TYPE"] == demo.EXTERNAL and record["STATUS"] in (demo.NO_ANSWER, demo.BUSY):
+            missed_at.setdefault(record["FROM_NUM"].lstrip("+"), record["TIMESTAMP"])
+        elif record["FROM_TYPE"] == demo.LINE and record["STATUS"] == demo.ANSWERED:
+            returned += missed_at.pop(record["TO_NUM"], None) is not None
+    assert returned > 100
