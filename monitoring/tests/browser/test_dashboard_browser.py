@@ -28,7 +28,7 @@ def test_it_shows_a_wrong_password_error_in_uzbek(page, log_in, admin_user):
 def test_the_right_password_lands_on_the_dashboard(logged_in_page, live_server, pbx):
     assert logged_in_page.url == live_server.url + reverse("dashboard")
     assert logged_in_page.locator("#dashboard-stats").is_visible()
-    assert logged_in_page.locator(".kpi-tile").count() == 13
+    assert logged_in_page.locator(".kpi-tile").count() == 16
 
 
 def test_it_shows_the_computed_numbers_and_bars(logged_in_page, pbx):
