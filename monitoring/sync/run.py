@@ -7,6 +7,12 @@ A run reads back to ``SyncState.read_back_to`` and, when it succeeds, moves that
 - SYNC_CLOCK_SKEW_SECONDS``. Calls in progress are read before the history, so a call that enters
 the history later, however long, starts after the new mark. A failed run leaves the mark alone.
 
+Callbacks
+---------
+Every stored call's number is noted; after a successful run the callbacks of those numbers are
+derived again from the earliest of those calls on (``monitoring.callbacks.derive``), so a
+late call updates the callbacks it affects.
+
 Storing
 -------
 A thread reads, normalizes and prepares the next answers (``read_ahead``) while the pages read
@@ -32,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from monitoring.callbacks import derive
 from monitoring.directory import Directory, load_directory
 from monitoring.models import RejectedRecord, SyncRun, SyncState
 from monitoring.sync.concurrent_writes import write_concurrently
@@ -104,7 +111,9 @@ def sync_pbx(
                 % {"error": type(exc).__name__}
             )
             raise
-        return job.succeed()
+        run = job.succeed()
+        job.update_callbacks()
+        return run
     finally:
         if lock is not None:
             _on_a_working_connection(lock.release)
@@ -134,6 +143,8 @@ class _Run:
         self.previous_mark: dt.datetime | None = None
         self.live_start: dt.datetime | None = None
         self.run: SyncRun | None = None
+        # number -> the earliest start among the calls of it this run stored.
+        self.touched: dict[str, dt.datetime] = {}
 
     def begin(self, *, full: bool, since: dt.datetime | None) -> None:
         """Decide how far back to read and record the run as running."""
@@ -185,6 +196,7 @@ class _Run:
                 # it ends, whatever the progress last recorded.
                 for batch, counts in writes:
                     _count_page(run, batch, counts, dry_run)
+                    derive.merge(self.touched, derive.touched(batch.page.rows.values()))
                     if not dry_run:
                         self.lock_held()
                         record_progress()
@@ -223,6 +235,18 @@ class _Run:
             run.rejected,
         )  # fmt: skip
         return run
+
+    def update_callbacks(self) -> None:
+        """Re-derive the callbacks of the numbers whose calls this run stored, late ones included.
+
+        After a success only: a failed run leaves the read-back mark where it was, so the next
+        run reads, and touches, the same calls again.
+        """
+        if self.dry_run or not self.touched:
+            return
+        changed = derive.refresh(self.touched)
+        logger.info("%s: %d callback(s) updated for %d number(s)", self.pbx, changed,
+                    len(self.touched))  # fmt: skip
 
     def fail(self, message) -> None:
         """Record the failure in words; the read-back mark stays where it was."""
