@@ -73,25 +73,33 @@ def test_the_administrators_hours_and_calendar_are_read_from_the_database():
     assert calendar.hours_of(FRIDAY) is None
 
 
-@pytest.mark.django_db
-def test_a_call_missed_at_night_is_out_of_hours_and_its_clock_starts_at_the_opening(pbx):
+@pytest.fixture
+def night_call(pbx):
+    """Missed on Friday at 22:30, called back on Saturday at 09:05; derived by `derive(...)`."""
     missed(pbx, at("22:30", FRIDAY), "901234567")
     call(pbx, at("09:05", SATURDAY), "outbound", "answered", "901234567")
-    derive.rebuild()
-    callback = Callback.objects.get()
+
+    def derived(business_hours_only: bool) -> Callback:
+        with override_settings(CALLBACK_BUSINESS_HOURS_ONLY=business_hours_only):
+            derive.rebuild()
+        return Callback.objects.get()
+
+    return derived
+
+
+@pytest.mark.django_db
+def test_a_call_missed_at_night_is_out_of_hours_and_its_clock_starts_at_the_opening(night_call):
+    callback = night_call(True)
     assert callback.out_of_hours
     assert callback.clock_starts_at == at("09:00", SATURDAY)
     assert callback.clock_seconds == 5 * 60
 
 
 @pytest.mark.django_db
-@override_settings(CALLBACK_BUSINESS_HOURS_ONLY=False)
-def test_with_the_wall_clock_the_night_counts(pbx):
-    missed(pbx, at("22:30", FRIDAY), "901234567")
-    call(pbx, at("09:05", SATURDAY), "outbound", "answered", "901234567")
-    derive.rebuild()
-    callback = Callback.objects.get()
+def test_with_the_wall_clock_the_night_counts(night_call):
+    callback = night_call(False)
     assert callback.out_of_hours
+    assert callback.clock_starts_at == at("22:30", FRIDAY)
     assert callback.clock_seconds == (10 * 60 + 35) * 60
 
 
