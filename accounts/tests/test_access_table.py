@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry
 from accounts.rules import PUBLIC, RULES
-from monitoring.models import Call, CallStatus, Direction, ExportJob, SyncRun
+from monitoring.callbacks import derive
+from monitoring.models import Call, Callback, CallStatus, Direction, ExportJob, SyncRun
 from providers.kerio.simulator.demo import ANSWERED, EXTERNAL, LINE
 from providers.models import PbxConnection, SipTrunk
 from providers.services import save_pbx_connection
@@ -62,6 +63,10 @@ EXPECTED = {
     "call_recording": from_role("operator", redirect_to("call_detail")),
     "call_recording_audio": from_role("operator", OK),
     "number_history": from_role("operator", OK),
+    "callback_list": from_role("operator", OK),
+    "callback_claim": from_role("operator", POST_ONLY),
+    "callback_outcome": from_role("operator", POST_ONLY),
+    "callback_assign": from_role("supervisor", POST_ONLY),
     "health": from_role("supervisor", OK),
     "sync_run_list": from_role("supervisor", OK),
     "sync_now": from_role("administrator", POST_ONLY),
@@ -159,8 +164,19 @@ def world(make_kerio_simulator, administrator_user, settings, tmp_path):
     )
     export.path.parent.mkdir(parents=True)
     export.path.write_bytes(b"a workbook")
+    Call.objects.create(
+        pbx=pbx, key="access-table-missed", started_at=call.started_at, raw={},
+        direction=Direction.INBOUND, status=CallStatus.NO_ANSWER, external_number="935554433",
+    )  # fmt: skip
+    derive.rebuild()
     return {
-        "pk": {"sip": trunk.pk, "kerio": pbx.pk, "calls": call.pk, "exports": export.pk},
+        "pk": {
+            "sip": trunk.pk,
+            "kerio": pbx.pk,
+            "calls": call.pk,
+            "exports": export.pk,
+            "callbacks": Callback.objects.get().pk,
+        },
         "pbx_id": pbx.pk,
         "number": "901234567",
         "run": run,
