@@ -1,10 +1,11 @@
-"""Run every benchmark in turn (``make bench``): sync, incremental sync, live freshness, pages.
+"""Run every benchmark in turn (``make bench``): sync, incremental sync, live freshness, pages,
+callbacks.
 
 Default sizes finish in about 10 minutes on 2 cores the first time (most of it seeding the
 1,000,000-call databases, which later runs reuse); --big adds the 1,000,000-record sync (about
 3 more minutes). Each script writes var/bench/<name>.json; this prints their tables as they run.
 
-Usage: python bench/run_all.py [--big] [--skip sync incremental live pages]
+Usage: python bench/run_all.py [--big] [--skip sync incremental live pages callbacks]
 """
 
 import argparse
@@ -27,6 +28,7 @@ def main():
         ("incremental", ["incremental.py", "--stored", "100000", "1000000"]),
         ("live", ["live_freshness.py"]),
         ("pages", ["pages.py", "--calls", "100000", "1000000"]),
+        ("callbacks", ["callbacks.py", "--calls", "100000", "1000000"]),
     ]
     failed = []
     for name, command in steps:

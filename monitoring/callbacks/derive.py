@@ -324,6 +324,10 @@ def rebuild(progress=None) -> int:
         done += len(chunk)
         if progress:
             progress(done, len(numbers))
+    if connection.vendor == "postgresql":
+        # Rewritten wholesale: the planner's picture of the table is out of date.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {CallbackRow._meta.db_table}")
     return changed
 
 

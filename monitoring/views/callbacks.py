@@ -23,11 +23,54 @@ from monitoring.views.dashboard import callback_tiles
 QUEUE_TARGET = "callback-queue"
 
 
+class _Links:
+    """A row's links, from URLs reversed once per page (a page lists fifty rows)."""
+
+    def __init__(self):
+        self.paths = {name: reverse(name, args=[0]) for name in
+                      ("callback_claim", "callback_outcome", "callback_assign")}  # fmt: skip
+        self.history = reverse("number_history", args=["0"])
+
+    def of(self, name: str, pk: int) -> str:
+        return self.paths[name].replace("/0/", f"/{pk}/")
+
+    def history_of(self, number: str) -> str:
+        if number.lstrip("+").isdigit():
+            return self.history.replace("/0/", f"/{number}/")
+        return reverse("number_history", args=[number])
+
+
+def _moment(value) -> str:
+    return timezone.localtime(value).strftime("%d.%m %H:%M") if value else ""
+
+
 @dataclass
 class Row:
+    """A callback as the queue shows it: its times written out, its links, what the user may do."""
+
     callback: Callback
     waited: int | None
     may_act: bool
+    first: str
+    last: str
+    closed: str
+    history_url: str
+    claim_url: str
+    outcome_url: str
+    assign_url: str
+
+
+def _row(callback: Callback, user, clock: Clock, now, links: _Links) -> Row:
+    waited = clock.seconds(callback.clock_starts_at, now) if callback.is_open else (
+        callback.clock_seconds)  # fmt: skip
+    pk = callback.pk
+    return Row(
+        callback, waited, queue.may_act(user, callback),
+        _moment(callback.first_missed_at), _moment(callback.last_missed_at),
+        _moment(callback.closed_at), links.history_of(callback.number),
+        links.of("callback_claim", pk), links.of("callback_outcome", pk),
+        links.of("callback_assign", pk),
+    )  # fmt: skip
 
 
 def queue_context(request) -> dict:
@@ -35,16 +78,8 @@ def queue_context(request) -> dict:
     form = queue.CallbackFilterForm(request.GET or None, user=request.user)
     listed = form.filter(Callback.objects.select_related("pbx", "owner", "closed_by"), now)
     page = Paginator(listed, queue.PAGE_SIZE).get_page(request.GET.get("page"))
-    clock = Clock()
-    rows = [
-        Row(
-            callback,
-            clock.seconds(callback.clock_starts_at, now) if callback.is_open
-            else callback.clock_seconds,
-            queue.may_act(request.user, callback),
-        )
-        for callback in page.object_list
-    ]  # fmt: skip
+    clock, links = Clock(), _Links()
+    rows = [_row(callback, request.user, clock, now, links) for callback in page.object_list]
     today = local_today(now)
     period = days_period(today, today, Preset.TODAY)
     visible = queue.callbacks_visible_to(request.user, Callback.objects.all())
@@ -57,7 +92,7 @@ def queue_context(request) -> dict:
         "tiles": callback_tiles(figures.figures(period, visible, clock=clock, now=now)),
         "may_assign": may_assign,
         "assignees": list(queue.assignable_users()) if may_assign else [],
-        "outcomes": CallbackAction.Outcome.choices,
+        "outcomes": [(value, str(label)) for value, label in CallbackAction.Outcome.choices],
         "refresh_seconds": settings.CALLBACKS_REFRESH_SECONDS,
         "back": request.get_full_path(),
     }
