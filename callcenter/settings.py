@@ -306,6 +306,9 @@ CALLBACK_SERVICE_LEVEL_MINUTES = env.int("CALLBACK_SERVICE_LEVEL_MINUTES", defau
 CALLBACK_BUSINESS_HOURS_ONLY = env.bool("CALLBACK_BUSINESS_HOURS_ONLY", default=True)
 # How often the callbacks page refreshes itself.
 CALLBACKS_REFRESH_SECONDS = env.int("CALLBACKS_REFRESH_SECONDS", default=10)
+# A sync that stored calls of at most this many numbers updates their callbacks itself; a larger
+# one (a first or full sync) leaves the work to a background task.
+CALLBACKS_INLINE_NUMBERS = env.int("CALLBACKS_INLINE_NUMBERS", default=2000)
 
 CELERY_BEAT_SCHEDULE = {
     "sync-all-pbx": {

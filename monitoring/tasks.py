@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from monitoring import export_jobs, live, sync
+from monitoring.callbacks import derive
 from monitoring.models import Heartbeat, SyncRun
 from providers.models import PbxConnection
 
@@ -58,6 +59,12 @@ def poll_live_calls() -> None:
     """Refresh the live-call snapshot of every enabled PBX."""
     for pbx in PbxConnection.objects.filter(enabled=True):
         live.poll_live_calls(pbx)
+
+
+@shared_task(name="monitoring.tasks.refresh_callbacks", acks_late=True)
+def refresh_callbacks(changes: list) -> None:
+    """Re-derive the callbacks of the numbers a large sync stored (see monitoring.sync.run)."""
+    derive.refresh(derive.decode(changes))
 
 
 @shared_task(name="monitoring.tasks.heartbeat", acks_late=True, soft_time_limit=10, time_limit=20)

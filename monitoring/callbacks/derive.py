@@ -303,6 +303,15 @@ def merge(changes: dict[str, datetime], more: dict[str, datetime]) -> None:
             changes[number] = at
 
 
+def encode(changes: dict[str, datetime | None]) -> list[list]:
+    """`refresh`'s argument as JSON for a task: [[number, ISO moment or None], ...]."""
+    return [[number, at.isoformat() if at else None] for number, at in changes.items()]
+
+
+def decode(encoded: list[list]) -> dict[str, datetime | None]:
+    return {number: datetime.fromisoformat(at) if at else None for number, at in encoded}
+
+
 def rebuild(progress=None) -> int:
     """Derive every callback again from all stored calls and actions; returns the rows changed.
 

@@ -37,6 +37,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from kombu.exceptions import KombuError
 
 from monitoring.callbacks import derive
 from monitoring.directory import Directory, load_directory
@@ -237,16 +238,30 @@ class _Run:
         return run
 
     def update_callbacks(self) -> None:
-        """Re-derive the callbacks of the numbers whose calls this run stored, late ones included.
+        """Re-derive the callbacks of the numbers whose calls this run stored, late ones included:
+        here for a routine run, in a background task after a large one (a first or full sync),
+        which would otherwise hold up its result.
 
         After a success only: a failed run leaves the read-back mark where it was, so the next
         run reads, and touches, the same calls again.
         """
-        if self.dry_run or not self.touched:
+        touched = self.touched
+        if self.dry_run or not touched:
             return
-        changed = derive.refresh(self.touched)
-        logger.info("%s: %d callback(s) updated for %d number(s)", self.pbx, changed,
-                    len(self.touched))  # fmt: skip
+        if len(touched) <= settings.CALLBACKS_INLINE_NUMBERS:
+            changed = derive.refresh(touched)
+            logger.info("%s: %d callback(s) updated for %d number(s)", self.pbx, changed,
+                        len(touched))  # fmt: skip
+            return
+        from monitoring import tasks  # the tasks call the sync
+
+        try:
+            tasks.refresh_callbacks.delay(derive.encode(touched))
+        except (KombuError, OSError) as exc:
+            logger.warning(
+                "%s: the callbacks of %d number(s) could not be queued for update (%s); "
+                "run manage.py rebuild_callbacks", self.pbx, len(touched), exc,
+            )  # fmt: skip
 
     def fail(self, message) -> None:
         """Record the failure in words; the read-back mark stays where it was."""

@@ -76,3 +76,19 @@ def test_the_synced_demo_history_equals_a_rebuild(make_kerio_simulator, settings
     Callback.objects.all().delete()
     derive.rebuild()
     assert snapshot() == synced
+
+
+def test_a_large_run_leaves_the_callbacks_to_a_task(pbx_world, settings, monkeypatch):
+    from monitoring import tasks
+
+    simulator, pbx = pbx_world
+    simulator.add_history([missed(int(time.time()) - 600)])
+    settings.CALLBACKS_INLINE_NUMBERS = 0
+    queued = []
+    monkeypatch.setattr(tasks.refresh_callbacks, "delay", queued.append)
+    sync_pbx(pbx)
+    assert not Callback.objects.exists()
+    assert [number for number, _at in queued[0]] == ["901234567"]
+
+    tasks.refresh_callbacks(queued[0])
+    assert Callback.objects.get().attempts == 1
