@@ -149,7 +149,7 @@ def rebuild(db: str) -> float | None:
     out = subprocess.run([common.PYTHON, "manage.py", "shell", "-c", check], cwd=common.ROOT,
                          env=env, check=True, stdout=subprocess.PIPE, text=True).stdout  # fmt: skip
     rebuilt = None
-    if out.strip() != "True":
+    if out.strip().splitlines()[-1:] != ["True"]:  # after the shell's own notice
         started = time.perf_counter()
         subprocess.run([common.PYTHON, "manage.py", "rebuild_callbacks"], cwd=common.ROOT,
                        env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
