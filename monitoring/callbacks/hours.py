@@ -82,19 +82,58 @@ class Calendar:
         return moment
 
     def open_seconds(self, start: datetime, end: datetime) -> int:
-        """The working seconds between `start` and `end`."""
+        """The working seconds between `start` and `end`.
+
+        The first and last days are measured against their hours; the days between are counted by
+        whole weeks, then corrected for the holidays and moved days among them, so a callback open
+        for a year costs what one open for a week does.
+        """
         if end <= start:
             return 0
         zone = local_zone()
-        day, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-        total = 0.0
-        while day <= last:
-            interval = self._interval(day)
-            if interval is not None:
-                overlap = min(end, interval[1]) - max(start, interval[0])
-                total += max(overlap.total_seconds(), 0)
-            day += timedelta(days=1)
+        first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+        total = sum(self._overlap(day, start, end) for day in {first, last})
+        between = (last - first).days - 1
+        if between <= 0:
+            return int(total)
+        weeks, rest = divmod(between, 7)
+        after_weeks = first + timedelta(days=1 + weeks * 7)
+        total += weeks * sum(self._weekly_seconds(weekday) for weekday in range(7))
+        total += sum(self._weekly_seconds((after_weeks + timedelta(days=n)).weekday())
+                     for n in range(rest))  # fmt: skip
+        for day in self._exceptions(first + timedelta(days=1), last - timedelta(days=1)):
+            total += self._day_seconds(day) - self._weekly_seconds(day.weekday())
         return int(total)
+
+    def _overlap(self, day: date, start: datetime, end: datetime) -> float:
+        interval = self._interval(day)
+        if interval is None:
+            return 0
+        return max((min(end, interval[1]) - max(start, interval[0])).total_seconds(), 0)
+
+    def _weekly_seconds(self, weekday: int) -> int:
+        return _length(self.week.get(weekday))
+
+    def _day_seconds(self, day: date) -> int:
+        return _length(self.hours_of(day))
+
+    def _exceptions(self, first: date, last: date) -> set[date]:
+        """The days from `first` to `last` whose hours may differ from their weekday's."""
+        days = {day for day in self.days if first <= day <= last}
+        for year in range(first.year, last.year + 1):
+            for month, day_of_month in FIXED_HOLIDAYS:
+                holiday = date(year, month, day_of_month)
+                if first <= holiday <= last:
+                    days.add(holiday)
+        return days
+
+
+def _length(hours: tuple[time, time] | None) -> int:
+    if hours is None:
+        return 0
+    opens, closes = hours
+    return (closes.hour - opens.hour) * 3600 + (closes.minute - opens.minute) * 60 + (
+        closes.second - opens.second)  # fmt: skip
 
 
 class Clock:

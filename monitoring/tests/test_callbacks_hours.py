@@ -9,7 +9,7 @@ from django.test import override_settings
 from monitoring.callbacks import derive
 from monitoring.callbacks.hours import Calendar, Clock
 from monitoring.models import CalendarDay, Callback, WorkingHours
-from monitoring.tests.callback_data import WEDNESDAY, at, call, missed
+from monitoring.tests.callback_data import TASHKENT, WEDNESDAY, at, call, missed
 
 FRIDAY = date(2026, 11, 13)
 SATURDAY = date(2026, 11, 14)
@@ -114,3 +114,26 @@ def test_changing_the_calendar_recomputes_the_clocks(pbx):
     assert callback.out_of_hours
     assert callback.clock_seconds == 0
     assert derive.rebuild() == 0
+
+
+def test_long_spans_count_what_counting_day_by_day_counts():
+    import random
+    from datetime import timedelta
+
+    calendar = Calendar(
+        days={date(2026, 11, 18): False, date(2026, 11, 22): True, date(2027, 3, 8): True,
+              date(2027, 3, 30): False},
+    )  # fmt: skip
+
+    def day_by_day(start, end):
+        day, total = start.astimezone(TASHKENT).date(), 0
+        while day <= end.astimezone(TASHKENT).date():
+            total += calendar._overlap(day, start, end)
+            day += timedelta(days=1)
+        return int(total)
+
+    rng = random.Random(8)
+    for _ in range(300):
+        start = at("00:00") + timedelta(minutes=rng.randrange(60 * 24 * 30))
+        end = start + timedelta(minutes=rng.randrange(60 * 24 * 600))
+        assert calendar.open_seconds(start, end) == day_by_day(start, end)
