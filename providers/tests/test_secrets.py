@@ -16,7 +16,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from monitoring.models import Call, ExportJob, SyncRun
+from monitoring.callbacks import derive
+from monitoring.models import Call, Callback, ExportJob, SyncRun
 from monitoring.sync import SyncFailed, sync_pbx
 from providers.kerio.transport import Transport
 from providers.models import PbxConnection, SipTrunk
@@ -104,11 +105,17 @@ def rendered_world(secrets_saved, admin_user):
     )
     SyncRun.objects.create(pbx=pbx, outcome=SyncRun.Outcome.FAILED, error="Login failed")
     export = ExportJob.objects.create(user=admin_user, filename="calls.xlsx")
+    Call.objects.create(
+        pbx=pbx, key="missed", started_at=timezone.now(), direction="inbound", status="no_answer",
+        external_number="901234567", raw={},
+    )  # fmt: skip
+    derive.rebuild()
     return {
         "sip": trunk.pk,
         "kerio": pbx.pk,
         "calls": call.pk,
         "exports": export.pk,
+        "callbacks": Callback.objects.get().pk,
         "pbx_id": pbx.pk,
     }
 
