@@ -41,7 +41,8 @@ def _refuse_closed(callback: Callback) -> None:
 
 def _act(callback: Callback, user, kind, *, at, audit_action, changes, **fields) -> Callback:
     """Store the action, audit it, re-derive the number; returns the callback as derived."""
-    extensions = operator_extensions(user)
+    # The operator's extension on the callback's PBX, for the per-extension figures.
+    extensions = operator_extensions(user).get(callback.pbx_id) or []
     CallbackAction.objects.create(
         number=callback.number,
         at=at,

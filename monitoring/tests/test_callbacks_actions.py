@@ -32,9 +32,9 @@ def test_claiming_makes_the_operator_the_owner_and_is_audited(callback, operator
     assert entry.changes == {"owner": [None, "olga"]}
 
 
-def test_a_second_claim_is_told_who_has_it(callback, operator_user):
+def test_a_second_claim_is_told_who_has_it(callback, operator_user, pbx):
     actions.claim(callback, operator_user)
-    other = make_user("otabek", Role.OPERATOR, extensions="105")
+    other = make_user("otabek", Role.OPERATOR, extensions="105", pbx=pbx)
     with pytest.raises(actions.CallbackActionError, match="olga has already taken"):
         actions.claim(callback, other)
     assert Callback.objects.get().owner == operator_user
@@ -71,9 +71,9 @@ def test_a_closed_callback_takes_no_more_outcomes(callback, operator_user):
         actions.record_outcome(callback, operator_user, "no_answer")
 
 
-def test_a_supervisor_reassigns_it(callback, operator_user, supervisor_user):
+def test_a_supervisor_reassigns_it(callback, operator_user, supervisor_user, pbx):
     actions.claim(callback, operator_user)
-    other = make_user("otabek", Role.OPERATOR, extensions="105")
+    other = make_user("otabek", Role.OPERATOR, extensions="105", pbx=pbx)
     assert actions.assign(callback, supervisor_user, other).owner == other
     assert actions.assign(callback, supervisor_user, None).owner is None
     assert AuditEntry.objects.filter(action="assign").count() == 2
@@ -107,7 +107,9 @@ def test_two_operators_claiming_at_once_one_wins(pbx):
     missed(pbx, at("10:00"), "901234567")
     derive.rebuild()
     callback = Callback.objects.get()
-    claimants = [make_user(f"operator{n}", Role.OPERATOR, extensions=f"11{n}") for n in range(4)]
+    claimants = [
+        make_user(f"operator{n}", Role.OPERATOR, extensions=f"11{n}", pbx=pbx) for n in range(4)
+    ]
     start = threading.Barrier(len(claimants))
     won, refused = [], []
 

@@ -57,7 +57,7 @@ def action_for(rng: random.Random, moment, number, user):
 
 def test_a_rebuild_equals_the_incremental_result_on_a_long_history(pbx):
     rng = random.Random(19)
-    operators = [make_user(f"op{n}", Role.OPERATOR, extensions=f"10{n}") for n in range(3)]
+    operators = [make_user(f"op{n}", Role.OPERATOR, extensions=f"10{n}", pbx=pbx) for n in range(3)]
     pending: list = []
     for _arrives, kind, details in simulated_history(rng, pbx, operators):
         if kind == "call":

@@ -21,7 +21,7 @@ def queue(pbx, operator_user):
     missed(pbx, at("10:01"), "902222222")
     missed(pbx, at("10:02"), "903333333")
     derive.rebuild()
-    other = make_user("otabek", Role.OPERATOR, extensions="105")
+    other = make_user("otabek", Role.OPERATOR, extensions="105", pbx=pbx)
     actions.claim(Callback.objects.get(number="902222222"), operator_user)
     actions.claim(Callback.objects.get(number="903333333"), other)
     return other
