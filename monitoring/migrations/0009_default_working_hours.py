@@ -22,6 +22,6 @@ def remove_default_week(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("monitoring", "0007_callbacks_and_business_hours")]
+    dependencies = [("monitoring", "0008_callbacks_and_business_hours")]
 
     operations = [migrations.RunPython(add_default_week, remove_default_week)]
