@@ -357,6 +357,8 @@ class ExportJob(models.Model):
     @property
     def expires_at(self):
         return self.created_at + timedelta(hours=settings.EXPORT_KEEP_HOURS)
+
+
 # -- Callbacks: missed calls worked off (derived by monitoring.callbacks) --------------------------
 
 
