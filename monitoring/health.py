@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from monitoring.formatting import ago, local_time
-from monitoring.models import Heartbeat
+from monitoring.models import Heartbeat, SyncRun
 from providers.models import PbxConnection
 
 NETWORK_TIMEOUT = 1.0
@@ -166,7 +166,46 @@ def connection_check(pbx: PbxConnection, now: datetime) -> Check:
     )
 
 
+def unfinished_run_check(pbx: PbxConnection, now: datetime) -> Check | None:
+    """A run still marked running: interrupted if its hold on the PBX ran out (its process was
+    stopped), else in progress. None when no run is unfinished or the last success is recent."""
+    run = pbx.sync_runs.filter(outcome=SyncRun.Outcome.RUNNING).order_by("-started_at").first()
+    if run is None:
+        return None
+    label = _("Last successful sync")
+    began = {"time": local_time(run.started_at), "ago": ago(run.started_at, now)}
+    lock_until = pbx.sync_state.lock_until
+    if lock_until is None or lock_until <= now:
+        return Check(
+            "sync",
+            label,
+            False,
+            _(
+                "The sync started %(time)s (%(ago)s) was interrupted: its process stopped "
+                "before it finished."
+            )
+            % began,
+            _(
+                "The next scheduled sync takes it over and stores what is missing; “Sync now” "
+                "does it at once."
+            ),
+        )
+    success_at = pbx.sync_state.last_success_at
+    if success_at is not None and now - success_at <= sync_max_age():
+        return None
+    return Check(
+        "sync",
+        label,
+        None,
+        _("A sync has been running since %(time)s (%(ago)s): %(records)d records read so far.")
+        % {**began, "records": run.fetched},
+    )
+
+
 def sync_check(pbx: PbxConnection, now: datetime) -> Check:
+    unfinished = unfinished_run_check(pbx, now)
+    if unfinished is not None:
+        return unfinished
     label = _("Last successful sync")
     state = pbx.sync_state
     success_at = state.last_success_at

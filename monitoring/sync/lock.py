@@ -1,14 +1,20 @@
 """One run per PBX at a time, and the schedule's backoff after repeated failures."""
 
 import datetime as dt
+import logging
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import DatabaseError, connection, connections
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from monitoring.models import SyncRun, SyncState
 from providers.models import PbxConnection
+
+logger = logging.getLogger(__name__)
 
 
 class SyncAlreadyRunning(Exception):
@@ -21,28 +27,36 @@ class SyncAlreadyRunning(Exception):
 
 
 class LockLost(Exception):
-    """The run overran its time limit and another run took the lock over."""
+    """Another run took the lock over: this run's lease ran out (its time limit reached, or
+    its process stalled longer than a lease)."""
 
 
-def _lock_limit() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.SYNC_TIME_LIMIT_SECONDS)
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.SYNC_LOCK_LEASE_SECONDS)
 
 
 class SyncLock:
-    """A run's hold on its PBX's ``SyncState.lock_until``.
+    """A run's lease on its PBX: ``SyncState.lock_until``.
 
     Taken with one conditional UPDATE (only if free or expired), so two workers can never both
-    win, on SQLite as on PostgreSQL. A long run pushes the expiry forward as it goes; a crashed
-    run's lock simply expires. ``state`` is kept in step with what is written.
+    win, on SQLite as on PostgreSQL. The lease is short (SYNC_LOCK_LEASE_SECONDS) and renewed
+    while the run's process lives: by a keeper thread (``kept``) and at each stored page. So the
+    lease of a run whose worker was killed runs out within one lease and the next run takes the
+    PBX over, while a live run waiting on a slow PBX keeps it, however long it takes (a worker's
+    task that overruns SYNC_TIME_LIMIT_SECONDS is stopped by Celery). A run whose process stalled
+    longer than a lease may have been taken over; it learns so at its next page (``LockLost``).
+    ``state`` is kept in step with what is written.
     """
 
     def __init__(self, state: SyncState, until: dt.datetime):
         self.state = state
         self.until = until
+        self.lost = False
+        self._mutex = threading.Lock()
 
     @classmethod
     def acquire(cls, state: SyncState, now: dt.datetime) -> "SyncLock | None":
-        until = now + _lock_limit()
+        until = now + _lease()
         taken = (
             SyncState.objects.filter(pk=state.pk)
             .filter(Q(lock_until__isnull=True) | Q(lock_until__lte=now))
@@ -53,22 +67,65 @@ class SyncLock:
         state.lock_until, state.last_started_at = until, now
         return cls(state, until)
 
-    def extend(self) -> None:
-        now = timezone.now()
-        if self.until - now > _lock_limit() / 2:
+    def renew(self, *, force: bool = False) -> None:
+        """Push the lease forward (unless renewed in the last half lease and not ``force``);
+        raises LockLost if another run took the PBX over."""
+        with self._mutex:
+            if self.lost:
+                raise LockLost(f"the sync lock of {self.state.pbx} was taken over")
+            now = timezone.now()
+            if not force and self.until - now > _lease() / 2:
+                return
+            until = now + _lease()
+            # Matching our own expiry, not "not expired": a lease that ran out while nobody
+            # wanted the PBX is still ours to renew.
+            held = SyncState.objects.filter(pk=self.state.pk, lock_until=self.until).update(
+                lock_until=until
+            )
+            if not held:
+                self.lost = True
+                raise LockLost(f"the sync lock of {self.state.pbx} was taken over")
+            self.until = self.state.lock_until = until
+
+    @contextmanager
+    def kept(self):
+        """Within this block a thread renews the lease every third of it, whatever the run
+        waits on. Not inside a caller's transaction (the thread's own connection would wait on
+        it) nor on an in-memory SQLite database; there the pages alone renew it."""
+        if connection.in_atomic_block or (
+            connection.vendor == "sqlite" and connection.is_in_memory_db()
+        ):
+            yield
             return
-        until = now + _lock_limit()
-        held = SyncState.objects.filter(pk=self.state.pk, lock_until=self.until).update(
-            lock_until=until
-        )
-        if not held:
-            raise LockLost(f"the sync lock of {self.state.pbx} was taken over")
-        self.until = self.state.lock_until = until
+        stop = threading.Event()
+        thread = threading.Thread(target=self._keep, args=(stop,), name="sync-lease", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def _keep(self, stop: threading.Event) -> None:
+        interval = _lease().total_seconds() / 3
+        try:
+            while not stop.wait(interval):
+                try:
+                    self.renew(force=True)
+                except LockLost:
+                    return  # the run finds out at its next page
+                except DatabaseError as exc:
+                    logger.warning("The sync's lease could not be renewed, trying again: %s", exc)
+        finally:
+            connections.close_all()  # this thread's own connection
 
     def release(self) -> None:
-        SyncState.objects.filter(pk=self.state.pk, lock_until=self.until).update(lock_until=None)
-        if self.state.lock_until == self.until:
-            self.state.lock_until = None
+        with self._mutex:
+            SyncState.objects.filter(pk=self.state.pk, lock_until=self.until).update(
+                lock_until=None
+            )
+            if self.state.lock_until == self.until:
+                self.state.lock_until = None
 
 
 def sync_is_running(pbx: PbxConnection) -> bool:

@@ -28,7 +28,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from functools import partial
 
@@ -93,28 +93,30 @@ def sync_pbx(
             raise SyncAlreadyRunning(pbx)
     job = _Run(pbx, state, started, trigger=trigger, dry_run=dry_run, progress=progress, lock=lock)
     try:
-        job.begin(full=full, since=since)
-        try:
-            job.read_and_store()
-        except KerioError as exc:
-            job.fail(exc.user_message)
-            logger.warning("%s: sync failed: %s", pbx, exc)
-            raise SyncFailed(job.run, exc.user_message) from exc
-        except LockLost as exc:
-            message = gettext_lazy(
-                "The sync took longer than its time limit and another run took over."
-            )
-            job.fail(message)
-            raise SyncFailed(job.run, message) from exc
-        except BaseException as exc:
-            job.fail(
-                _("The sync stopped because of an internal error (%(error)s).")
-                % {"error": type(exc).__name__}
-            )
-            raise
-        run = job.succeed()
-        job.update_callbacks()
-        return run
+        with lock.kept() if lock is not None else nullcontext():
+            job.begin(full=full, since=since)
+            try:
+                job.read_and_store()
+            except KerioError as exc:
+                job.fail(exc.user_message)
+                logger.warning("%s: sync failed: %s", pbx, exc)
+                raise SyncFailed(job.run, exc.user_message) from exc
+            except LockLost as exc:
+                message = gettext_lazy(
+                    "Another run took this sync over: its process had stalled longer than its "
+                    "hold on the PBX lasts."
+                )
+                job.fail(message)
+                raise SyncFailed(job.run, message) from exc
+            except BaseException as exc:
+                job.fail(
+                    _("The sync stopped because of an internal error (%(error)s).")
+                    % {"error": type(exc).__name__}
+                )
+                raise
+            run = job.succeed()
+            job.update_callbacks()
+            return run
     finally:
         if lock is not None:
             _on_a_working_connection(lock.release)
@@ -209,7 +211,7 @@ class _Run:
         """Keep this run's lock (raises LockLost if another run took it over)."""
         lock = self.lock
         if lock is not None:
-            lock.extend()
+            lock.renew()
 
     def succeed(self) -> SyncRun:
         """Record the success and move the read-back mark."""

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monitoring import health
-from monitoring.models import Heartbeat, SyncState
+from monitoring.models import Heartbeat, SyncRun, SyncState
 from providers.models import PbxConnection
 
 URL = reverse("health")
@@ -236,6 +236,48 @@ def test_it_says_how_to_restart_a_sync_that_fell_behind(admin_client, pbx):
     html = text(admin_client.get(URL))
     assert states(html)["sync"] == "bad"
     assert "celery -A callcenter worker --beat" in html
+
+
+def test_it_names_a_run_whose_worker_was_killed_instead_of_blaming_the_worker(
+    admin_client, pbx, file_broker
+):
+    beat(timedelta(seconds=5))  # the worker and beat run again
+    started = timezone.now() - timedelta(minutes=40)
+    killed = SyncRun.objects.create(pbx=pbx, fetched=1200)
+    SyncRun.objects.filter(pk=killed.pk).update(started_at=started)
+    update_sync(
+        pbx,
+        last_started_at=started,
+        last_success_at=started - timedelta(minutes=1),
+        lock_until=started + timedelta(seconds=30),  # the lease nobody renewed
+    )
+
+    html = text(admin_client.get(URL))
+
+    assert states(html)["sync"] == "bad"
+    assert "(40 minutes ago) was interrupted: its process stopped before it finished." in html
+    assert "The next scheduled sync takes it over" in html
+    assert "celery -A callcenter worker --beat" not in html
+    assert (states(html)["worker"], states(html)["beat"]) == ("ok", "ok")
+
+
+def test_a_long_run_in_progress_is_shown_as_running_not_as_behind(admin_client, pbx):
+    started = timezone.now() - timedelta(minutes=20)
+    running = SyncRun.objects.create(pbx=pbx, fetched=150_000)
+    SyncRun.objects.filter(pk=running.pk).update(started_at=started)
+    update_sync(
+        pbx,
+        last_started_at=started,
+        last_success_at=started - timedelta(minutes=1),
+        lock_until=timezone.now() + timedelta(seconds=20),
+    )
+
+    html = text(admin_client.get(URL))
+
+    assert states(html)["sync"] == "unknown"
+    assert "A sync has been running since" in html
+    assert "150000 records read so far" in html
+    assert "Behind:" not in html
 
 
 def test_it_is_red_when_the_heartbeat_is_old(admin_client, pbx, file_broker):

@@ -319,7 +319,7 @@ def test_a_run_left_running_by_a_dead_process_is_closed_as_interrupted(kerio_sim
 
 
 def test_a_long_run_keeps_extending_its_lock(kerio_simulator, small_pages, settings):
-    settings.SYNC_TIME_LIMIT_SECONDS = 1
+    settings.SYNC_LOCK_LEASE_SECONDS = 1
     pbx = connect(kerio_simulator)
     seen = []
 
@@ -329,7 +329,7 @@ def test_a_long_run_keeps_extending_its_lock(kerio_simulator, small_pages, setti
 
     sync_pbx(pbx, progress=slow)
 
-    # The run outlives its one-second limit, yet its lock never lapsed.
+    # The run outlives its one-second lease, yet its lock never lapsed.
     assert seen[-1][0] - seen[0][0] > timezone.timedelta(seconds=1)
     assert all(until > observed for observed, until in seen)
 
