@@ -3,7 +3,8 @@
 The simulator runs in its own process (bench/simulator.py, the kerio_simulator command) with
 --records history records. Each measurement runs in a fresh child process, on an empty database:
 
-- sync: ``monitoring.sync.sync_pbx(pbx, full=True)`` with the project's settings;
+- sync: ``monitoring.sync.sync_pbx(pbx, full=True)`` with the project's settings (the calls'
+  foreign key and trigram index included);
 - baseline: the same pages fetched with plain ``requests`` (same login, same page size) and the raw
   records COPYed into an unindexed table, nothing else.
 
@@ -13,8 +14,10 @@ server (all its processes: the sync writes over several connections) and of the 
 it served the child. ``--compare-writers N`` also runs, in each repetition, the sync storing its
 pages over N connections instead of the setting's (SYNC_WRITERS), for a comparison in the same
 run.
-Goals: sync time <= 2x baseline; sync peak RSS <= 250 MB and, at the largest size, <= 1.2x the
-figure at the smallest.
+Goals: sync time <= 2.5x baseline, stated with the CPU model it was measured on (from
+/proc/cpuinfo); sync peak RSS <= 250 MB and, at the largest size, <= 1.2x the figure at the
+smallest. PostgreSQL's CPU seconds per 100,000 records are reported for both, to tell the
+database's share of the cost from the sync's own.
 
 Usage: python bench/sync_throughput.py [--records 200000 1000000] [--repeat 2] [--db bench_sync]
 """
@@ -32,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
 
-GOAL_RATIO = 2.0
+GOAL_RATIO = 2.5
 GOAL_RSS_MB = 250
 GOAL_RSS_GROWTH = 1.2
 
@@ -233,6 +236,10 @@ def measure(
                 )
     sync = _compared(runs, "sync")
     sync_s = sync["seconds"]
+    postgres_per_100k = {
+        kind: common.median(r["cpu_postgres_seconds"] for r in runs[kind]) * 100_000 / size
+        for kind in ("sync", "baseline")
+    }
     base_s = common.median(r["seconds"] for r in runs["baseline"])
     return {
         "records": size,
@@ -245,6 +252,7 @@ def measure(
         "ratio": sync["ratio"],
         "sync_peak_rss_mb": max(r["peak_rss_mb"] for r in runs["sync"]),
         "baseline_peak_rss_mb": max(r["peak_rss_mb"] for r in runs["baseline"]),
+        "postgres_cpu_seconds_per_100k": postgres_per_100k,
         "stored_ok": all(r["stored"] == r["created"] for r in runs["sync"]),
         **({"compared": _compared(runs, f"sync-{compare_writers}")} if compare_writers else {}),
     }
@@ -291,28 +299,40 @@ def main():
         )
 
     smallest = min(results, key=lambda r: r["records"])
+    cpu = common.machine()
+    cpu_model = f"{cpu['cpu_model']} ({cpu['cpus']} CPUs)"
     rows = []
     for r in results:
         growth = r["sync_peak_rss_mb"] / smallest["sync_peak_rss_mb"]
         r["rss_growth_vs_smallest"] = growth
         r["goals"] = {
-            "time_ratio_le_2": r["ratio"] <= GOAL_RATIO,
+            "time_ratio_le_2_5": r["ratio"] <= GOAL_RATIO,
             "peak_rss_le_250mb": r["sync_peak_rss_mb"] <= GOAL_RSS_MB,
             "rss_growth_le_1_2": growth <= GOAL_RSS_GROWTH if r is not smallest else None,
         }
         rows.append([
             r["records"], r["sync_records_per_second"], r["baseline_records_per_second"],
-            r["ratio"], r["sync_peak_rss_mb"], r["baseline_peak_rss_mb"], growth,
-            common.verdict(r["goals"]["time_ratio_le_2"]),
+            r["ratio"], r["postgres_cpu_seconds_per_100k"]["sync"],
+            r["postgres_cpu_seconds_per_100k"]["baseline"],
+            r["sync_peak_rss_mb"], r["baseline_peak_rss_mb"], growth,
+            common.verdict(r["goals"]["time_ratio_le_2_5"]),
             common.verdict(r["goals"]["peak_rss_le_250mb"]),
             common.verdict(r["goals"]["rss_growth_le_1_2"]),
         ])  # fmt: skip
-    print()
+    print(f"\nCPU: {cpu_model}")
     common.print_table(
-        ["records", "sync rec/s", "base rec/s", "time ratio", "sync RSS MB", "base RSS MB",
-         "RSS growth", "ratio<=2", "RSS<=250", "growth<=1.2"],
+        ["records", "sync rec/s", "base rec/s", "time ratio", "PG CPU s/100k sync",
+         "PG CPU s/100k base", "sync RSS MB", "base RSS MB", "RSS growth", "ratio<=2.5",
+         "RSS<=250", "growth<=1.2"],
         rows,
     )  # fmt: skip
+    for r in results:
+        print(
+            f"{r['records']:,} records: the full sync takes {r['ratio']:.2f}x the index-free "
+            f"fetch + COPY baseline on {cpu_model}; PostgreSQL spends "
+            f"{r['postgres_cpu_seconds_per_100k']['sync']:.1f} CPU s per 100,000 records "
+            f"(baseline {r['postgres_cpu_seconds_per_100k']['baseline']:.1f} s)"
+        )
     for r in results:
         if "compared" in r:
             c = r["compared"]
@@ -321,7 +341,7 @@ def main():
                 f"time ratio {c['ratio']:.3f} (the sync with the setting's writers: "
                 f"{r['sync_seconds']:.1f} s, {r['ratio']:.3f})"
             )
-    path = common.write_result(args.out, {"results": results})
+    path = common.write_result(args.out, {"cpu_model": cpu_model, "results": results})
     print(f"\nwrote {path}")
 
 
