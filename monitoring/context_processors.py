@@ -28,7 +28,7 @@ def _value(pbx, lookup: str):
     """What ``values(lookup)`` would give for this instance (``sync_state__last_error``)."""
     value = pbx
     for name in lookup.split("__"):
-        value = getattr(value, name)
+        value = getattr(value, name, None)  # None, as values() gives, for a missing state
     return value
 
 

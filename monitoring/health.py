@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from monitoring.formatting import ago, local_time
-from monitoring.models import Heartbeat, SyncRun
+from monitoring.models import Heartbeat, SyncRun, SyncState
 from providers.models import PbxConnection
 
 NETWORK_TIMEOUT = 1.0
@@ -131,7 +131,7 @@ def connection_check(pbx: PbxConnection, now: datetime) -> Check:
         "Check the address, user name and password in Settings → Kerio Operator, "
         "then press “Check connection”."
     )
-    success_at = pbx.sync_state.last_success_at
+    success_at = SyncState.of(pbx).last_success_at
     recent_success = success_at and now - success_at < sync_max_age()
     if pbx.last_check_ok is False and not (recent_success and success_at > pbx.last_check_at):
         return Check(
@@ -174,7 +174,7 @@ def unfinished_run_check(pbx: PbxConnection, now: datetime) -> Check | None:
         return None
     label = _("Last successful sync")
     began = {"time": local_time(run.started_at), "ago": ago(run.started_at, now)}
-    lock_until = pbx.sync_state.lock_until
+    lock_until = SyncState.of(pbx).lock_until
     if lock_until is None or lock_until <= now:
         return Check(
             "sync",
@@ -190,7 +190,7 @@ def unfinished_run_check(pbx: PbxConnection, now: datetime) -> Check | None:
                 "does it at once."
             ),
         )
-    success_at = pbx.sync_state.last_success_at
+    success_at = SyncState.of(pbx).last_success_at
     if success_at is not None and now - success_at <= sync_max_age():
         return None
     return Check(
@@ -207,7 +207,7 @@ def sync_check(pbx: PbxConnection, now: datetime) -> Check:
     if unfinished is not None:
         return unfinished
     label = _("Last successful sync")
-    state = pbx.sync_state
+    state = SyncState.of(pbx)
     success_at = state.last_success_at
     if sync_failed(state.last_error, success_at, state.last_started_at):
         since = (

@@ -237,6 +237,14 @@ class SyncState(models.Model):
         return str(self.pbx)
 
     @classmethod
+    def of(cls, pbx: PbxConnection) -> "SyncState":
+        """The PBX's state; an empty one (not saved) for a PBX created without it (in bulk)."""
+        try:
+            return pbx.sync_state
+        except cls.DoesNotExist:
+            return cls(pbx=pbx)
+
+    @classmethod
     def create_for_new_pbx(cls, sender, instance, created, **kwargs):
         """A ``post_save`` receiver for PbxConnection: a new PBX starts with an empty state."""
         if created:

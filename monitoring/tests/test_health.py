@@ -280,6 +280,18 @@ def test_a_long_run_in_progress_is_shown_as_running_not_as_behind(admin_client, 
     assert "Behind:" not in html
 
 
+def test_a_pbx_created_without_its_sync_state_reads_as_never_synced(admin_client, db):
+    PbxConnection.objects.bulk_create(
+        [PbxConnection(name="Bulk", host="b.example.uz", username="u", password="p")]
+    )
+
+    html = text(admin_client.get(URL))
+
+    assert states(html)["sync"] == "bad"
+    assert "It has never synced." in html
+    assert admin_client.get(reverse("dashboard")).status_code == 200
+
+
 def test_it_is_red_when_the_heartbeat_is_old(admin_client, pbx, file_broker):
     beat(timedelta(minutes=5))
     html = text(admin_client.get(URL))
