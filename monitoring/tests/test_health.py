@@ -238,19 +238,26 @@ def test_it_says_how_to_restart_a_sync_that_fell_behind(admin_client, pbx):
     assert "celery -A callcenter worker --beat" in html
 
 
-def test_it_names_a_run_whose_worker_was_killed_instead_of_blaming_the_worker(
-    admin_client, pbx, file_broker
-):
-    beat(timedelta(seconds=5))  # the worker and beat run again
-    started = timezone.now() - timedelta(minutes=40)
-    killed = SyncRun.objects.create(pbx=pbx, fetched=1200)
-    SyncRun.objects.filter(pk=killed.pk).update(started_at=started)
+def run_started(pbx, minutes_ago: int, *, fetched: int, lock_until):
+    """A run still marked running, started ``minutes_ago``, its PBX's lease ending at
+    ``lock_until``; the last success came a minute before it."""
+    started = timezone.now() - timedelta(minutes=minutes_ago)
+    run = SyncRun.objects.create(pbx=pbx, fetched=fetched)
+    SyncRun.objects.filter(pk=run.pk).update(started_at=started)
     update_sync(
         pbx,
         last_started_at=started,
         last_success_at=started - timedelta(minutes=1),
-        lock_until=started + timedelta(seconds=30),  # the lease nobody renewed
+        lock_until=lock_until(started),
     )
+
+
+def test_it_names_a_run_whose_worker_was_killed_instead_of_blaming_the_worker(
+    admin_client, pbx, file_broker
+):
+    beat(timedelta(seconds=5))  # the worker and beat run again
+    # Its lease was never renewed: it ran out 30 seconds after the start.
+    run_started(pbx, 40, fetched=1200, lock_until=lambda started: started + timedelta(seconds=30))
 
     html = text(admin_client.get(URL))
 
@@ -262,15 +269,8 @@ def test_it_names_a_run_whose_worker_was_killed_instead_of_blaming_the_worker(
 
 
 def test_a_long_run_in_progress_is_shown_as_running_not_as_behind(admin_client, pbx):
-    started = timezone.now() - timedelta(minutes=20)
-    running = SyncRun.objects.create(pbx=pbx, fetched=150_000)
-    SyncRun.objects.filter(pk=running.pk).update(started_at=started)
-    update_sync(
-        pbx,
-        last_started_at=started,
-        last_success_at=started - timedelta(minutes=1),
-        lock_until=timezone.now() + timedelta(seconds=20),
-    )
+    renewed = timezone.now() + timedelta(seconds=20)
+    run_started(pbx, 20, fetched=150_000, lock_until=lambda started: renewed)
 
     html = text(admin_client.get(URL))
 
