@@ -7,8 +7,8 @@ import pytest
 from django.core.cache import cache
 
 from monitoring.directory import DIRECTORY_FRESH_SECONDS, cache_key, load_directory
-from monitoring.tests.test_sync import connect
 from providers.kerio import AccessDenied, KerioClient
+from providers.testing import simulator_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def load(pbx):
 
 
 def test_a_copy_read_within_the_minute_is_used_without_asking_the_pbx(kerio_simulator):
-    pbx = connect(kerio_simulator)
+    pbx = simulator_connection(kerio_simulator)
     first = load(pbx)
 
     second = load(pbx)
@@ -39,7 +39,7 @@ def test_a_copy_read_within_the_minute_is_used_without_asking_the_pbx(kerio_simu
 
 
 def test_an_older_copy_is_read_again(kerio_simulator):
-    pbx = connect(kerio_simulator)
+    pbx = simulator_connection(kerio_simulator)
     stale = {"entries": [{"TEL_NUM": "999"}], "read_at": time.time() - DIRECTORY_FRESH_SECONDS - 1}
     cache.set(cache_key(pbx.pk), stale)
 
@@ -50,7 +50,7 @@ def test_an_older_copy_is_read_again(kerio_simulator):
 
 
 def test_a_refused_list_gives_the_last_copy_known(kerio_simulator, monkeypatch):
-    pbx = connect(kerio_simulator)
+    pbx = simulator_connection(kerio_simulator)
     kept = {"entries": [{"TEL_NUM": "999"}], "read_at": time.time() - DIRECTORY_FRESH_SECONDS - 1}
     cache.set(cache_key(pbx.pk), kept)
 
