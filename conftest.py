@@ -68,6 +68,18 @@ def pbx(db):
 
 
 @pytest.fixture
+def private_cache(settings):
+    """An empty in-memory cache of the test's own, for what the product caches (recording
+    look-ups, the PBX's extension directory)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+@pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("boss", password="Boss-pass-123")
 

@@ -4,7 +4,6 @@ import datetime as dt
 import socket
 
 import pytest
-from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
@@ -14,12 +13,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(settings):
+def _private_cache(private_cache):
     """Recording lookups are cached: every test starts with an empty cache of its own."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def simulator_pbx(sim, **fields):

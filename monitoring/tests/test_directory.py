@@ -16,11 +16,8 @@ LIST = "Server.getInternalDirectoryList"
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
-    yield
-    cache.clear()
+def _private_cache(private_cache):
+    """Every test starts with no directory kept."""
 
 
 def load(pbx):
