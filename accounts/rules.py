@@ -29,7 +29,7 @@ RULES: dict[str, Role] = {
     "callback_assign": Role.SUPERVISOR,
     "health": Role.SUPERVISOR,
     "sync_run_list": Role.SUPERVISOR,
-    # Administrators: settings (users and the audit log live in Django's admin) and Sync now
+    # Administrators: settings, users (the audit log lives in Django's admin) and Sync now
     "settings": Role.ADMINISTRATOR,
     "sip_trunk_list": Role.ADMINISTRATOR,
     "sip_trunk_create": Role.ADMINISTRATOR,
@@ -41,6 +41,11 @@ RULES: dict[str, Role] = {
     "pbx_edit": Role.ADMINISTRATOR,
     "pbx_check": Role.ADMINISTRATOR,
     "sync_now": Role.ADMINISTRATOR,
+    "user_list": Role.ADMINISTRATOR,
+    "user_create": Role.ADMINISTRATOR,
+    "user_edit": Role.ADMINISTRATOR,
+    "user_reset_password": Role.ADMINISTRATOR,
+    "user_set_active": Role.ADMINISTRATOR,
 }
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     # The language switcher works on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("settings/", include("accounts.urls")),
     path("settings/", include("providers.urls")),
     path("", include("monitoring.urls")),
 ]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from monitoring import optional_cache
 from monitoring.numbers import normalize_number
+from providers.directory import store_directory
 from providers.kerio import ApiError, KerioClient
 from providers.models import PbxConnection
 
@@ -99,4 +100,6 @@ def load_directory(client: KerioClient, pbx: PbxConnection) -> Directory:
         optional_cache.set(
             key, {"entries": entries, "read_at": time.time()}, DIRECTORY_KEEP_SECONDS
         )
+        # Kept in the database too, for the pages that name extensions (agents, users).
+        store_directory(pbx, entries)
     return Directory.build(entries, pbx.internal_number_pattern)

@@ -113,3 +113,45 @@ class SipTrunk(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DirectoryEntry(models.Model):
+    """One number of a PBX's internal directory, as the sync last read it: a person's line, or a
+    service number (a call queue, the IVR, voicemail, …). It gives calls' extensions their names
+    and tells agents apart from service numbers."""
+
+    class Kind(models.IntegerChoices):
+        # Kerio's EXTENSION_TYPE_ID values; the others are shown as a plain "service number".
+        LINE = 1, _("Extension")
+        CONFERENCE = 4, _("Conference")
+        QUEUE = 5, _("Call queue")
+        IVR = 6, _("IVR")
+        VOICEMAIL = 7, _("Voicemail")
+        RING_GROUP = 9, _("Ring group")
+
+    pbx = models.ForeignKey(PbxConnection, on_delete=models.CASCADE, related_name="directory")
+    number = models.CharField(_("number"), max_length=32)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    kind = models.IntegerField(_("type"), null=True, blank=True)
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        ordering = ["pbx", "number"]
+        verbose_name = _("directory number")
+        verbose_name_plural = _("directory numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["pbx", "number"], name="directory_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.name}".strip()
+
+    @property
+    def is_person(self) -> bool:
+        """A line answers as a person; queues, IVRs and the like are services."""
+        return self.kind == self.Kind.LINE
+
+    def get_kind_display(self) -> str:
+        if self.kind in self.Kind.values:
+            return self.Kind(self.kind).label
+        return str(_("Service number"))

@@ -11,7 +11,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry
+from accounts.roles import Role
 from accounts.rules import PUBLIC, RULES
+from accounts.testing import make_user
 from monitoring.callbacks import derive
 from monitoring.models import Call, Callback, CallStatus, Direction, ExportJob, SyncRun
 from providers.kerio.simulator.demo import ANSWERED, EXTERNAL, LINE
@@ -80,6 +82,12 @@ EXPECTED = {
     "pbx_check_new": from_role("administrator", POST_ONLY),
     "pbx_edit": from_role("administrator", OK),
     "pbx_check": from_role("administrator", POST_ONLY),
+    "pbx_delete": from_role("administrator", OK),
+    "user_list": from_role("administrator", OK),
+    "user_create": from_role("administrator", OK),
+    "user_edit": from_role("administrator", OK),
+    "user_reset_password": from_role("administrator", POST_ONLY),
+    "user_set_active": from_role("administrator", POST_ONLY),
 }
 
 
@@ -169,6 +177,7 @@ def world(make_kerio_simulator, administrator_user, settings, tmp_path):
         direction=Direction.INBOUND, status=CallStatus.NO_ANSWER, external_number="935554433",
     )  # fmt: skip
     derive.rebuild()
+    person = make_user("bahrom", Role.OPERATOR, extensions="103", pbx=pbx)
     return {
         "pk": {
             "sip": trunk.pk,
@@ -176,6 +185,7 @@ def world(make_kerio_simulator, administrator_user, settings, tmp_path):
             "calls": call.pk,
             "exports": export.pk,
             "callbacks": Callback.objects.get().pk,
+            "users": person.pk,
         },
         "pbx_id": pbx.pk,
         "number": "901234567",
