@@ -41,6 +41,7 @@ RULES: dict[str, Role] = {
     "pbx_edit": Role.ADMINISTRATOR,
     "pbx_check": Role.ADMINISTRATOR,
     "sync_now": Role.ADMINISTRATOR,
+    "pbx_delete": Role.ADMINISTRATOR,
     "user_list": Role.ADMINISTRATOR,
     "user_create": Role.ADMINISTRATOR,
     "user_edit": Role.ADMINISTRATOR,

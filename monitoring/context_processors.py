@@ -3,6 +3,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from monitoring.health import SYNC_STATE_FIELDS, sync_problems
+from monitoring.models import Call
 from providers.models import PbxConnection
 
 # What the banners read of each enabled PBX.
@@ -13,8 +14,16 @@ def _banners(pbxes) -> dict:
     """The banners' context from the enabled PBXes' BANNER_FIELDS, each read only when shown."""
     return {
         "sync_problems": SimpleLazyObject(lambda: sync_problems(pbxes=pbxes)),
-        "demo_pbx": SimpleLazyObject(lambda: any(pbx["is_demo"] for pbx in pbxes)),
+        "demo_pbx": SimpleLazyObject(lambda: _demo_shown(pbxes)),
     }
+
+
+def _demo_shown(pbxes) -> bool:
+    """While a demo PBX is enabled, or its calls are still in the figures (it is disabled once a
+    real PBX is configured, and its calls stay until removed)."""
+    return any(pbx["is_demo"] for pbx in pbxes) or (
+        Call.objects.filter(pbx__is_demo=True).exists()
+    )
 
 
 def pbx_banners_of(pbxes) -> dict:
@@ -33,8 +42,8 @@ def _value(pbx, lookup: str):
 
 
 def pbx_banners(request):
-    """`sync_problems` (the sync-health banner) and `demo_pbx` (the demo-PBX notice), for
-    signed-in users only.
+    """`sync_problems` (the sync-health banner) and `demo_pbx` (the demo-PBX notice, shown as
+    long as demo calls are), for signed-in users only.
 
     Both come from one small query over the enabled PBXes (none when the view's context has its
     own, see `pbx_banners_of`), and lazily: it runs only when a page's layout shows the banners,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring.views import callbacks, calls, dashboard, exports, health, sync_runs
+from monitoring.views import callbacks, calls, dashboard, exports, health, pbx_removal, sync_runs
 
 urlpatterns = [
     # Dashboard and live calls
@@ -26,6 +26,8 @@ urlpatterns = [
     # Sync runs and "Sync now"
     path("pbx/<int:pbx_id>/sync/", sync_runs.sync_now, name="sync_now"),
     path("pbx/<int:pbx_id>/sync-runs/", sync_runs.sync_run_list, name="sync_run_list"),
+    # Deleting a PBX connection with its calls (the demo PBX's, once a real one is there)
+    path("pbx/<int:pbx_id>/delete/", pbx_removal.pbx_delete, name="pbx_delete"),
     # System health
     path("health/", health.health, name="health"),
 ]

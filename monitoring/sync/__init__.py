@@ -18,6 +18,7 @@ from monitoring.sync.lock import (
     backoff_delay,
     backoff_until,
     consecutive_failures,
+    sync_held_off,
     sync_is_running,
 )
 from monitoring.sync.run import SyncFailed, sync_pbx
@@ -28,6 +29,7 @@ __all__ = [
     "backoff_delay",
     "backoff_until",
     "consecutive_failures",
+    "sync_held_off",
     "sync_is_running",
     "sync_pbx",
 ]

@@ -128,6 +128,20 @@ class SyncLock:
                 self.state.lock_until = None
 
 
+@contextmanager
+def sync_held_off(pbx: PbxConnection):
+    """Hold the PBX's sync lock while the block runs, so no run starts meanwhile (removing its
+    data); raises SyncAlreadyRunning when a run holds it now."""
+    state, _created = SyncState.objects.get_or_create(pbx=pbx)
+    lock = SyncLock.acquire(state, timezone.now())
+    if lock is None:
+        raise SyncAlreadyRunning(pbx)
+    try:
+        yield
+    finally:
+        lock.release()  # nothing to release once the PBX itself is deleted
+
+
 def sync_is_running(pbx: PbxConnection) -> bool:
     """Whether a run holds this PBX's sync lock now."""
     return SyncState.objects.filter(pk=pbx.pk, lock_until__gt=timezone.now()).exists()
