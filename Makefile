@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 export DEBUG ?= true
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test lint format migrate messages bench screenshots clean
+.PHONY: run setup test lint format migrate messages bench screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,23 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	touch $(VENV)/.run-deps $@
 
 ## run: install, migrate, create the demo admin and (with no real PBX) the demo PBX, start everything
-run: $(VENV)/.run-deps
+run: setup
+	$(VENV)/bin/honcho start $$(cat var/run-processes) banner
+
+## setup: what `make run` does before it starts the processes (run it alone to prepare a checkout)
+setup: $(VENV)/.run-deps .env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) ensure_admin
 	$(MANAGE) demo_pbx --processes-file var/run-processes --port $${DEMO_PBX_PORT:-4021}
-	$(VENV)/bin/honcho start $$(cat var/run-processes)
+
+# What `make run` configured, for every `manage.py` command in this checkout (written once; edit
+# it freely afterwards). Holds no secret: in DEBUG they are generated under var/.
+.env:
+	@{ echo "# Written by make run: manage.py in this checkout reads it too (see .env.example)."; \
+	   echo "DEBUG=$(DEBUG)"; \
+	   [ -z "$$DATABASE_URL" ] || echo "DATABASE_URL=$$DATABASE_URL"; \
+	   [ -z "$$REDIS_URL" ] || echo "REDIS_URL=$$REDIS_URL"; } > $@
+	@echo "Wrote .env (DEBUG=$(DEBUG))."
 
 ## test: lint, check migrations, then the whole test suite
 test: $(VENV)/.dev-deps

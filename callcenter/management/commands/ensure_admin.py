@@ -1,7 +1,10 @@
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+DEMO_ADMIN_FILE = settings.VAR_DIR / "demo_admin"
 
 
 class Command(BaseCommand):
@@ -16,6 +19,9 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
+        # `make run` shows it again once the server is up (start_banner), until it is changed.
+        DEMO_ADMIN_FILE.write_text(f"{username}\n{password}\n")
+        DEMO_ADMIN_FILE.chmod(0o600)
         bar = "=" * 60
         self.stdout.write(
             self.style.SUCCESS(
