@@ -22,8 +22,9 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	touch $(VENV)/.run-deps $@
 
 ## run: install, migrate, create the demo admin and (with no real PBX) the demo PBX, start everything
+# Ctrl-C (exit status 130) is how it is meant to stop, not an error.
 run: setup
-	$(VENV)/bin/honcho start $$(cat var/run-processes) banner
+	$(VENV)/bin/honcho start $$(cat var/run-processes) banner || [ $$? -eq 130 ]
 
 ## setup: what `make run` does before it starts the processes (run it alone to prepare a checkout)
 setup: $(VENV)/.run-deps .env

@@ -2,7 +2,7 @@
 
 The audit log records every change through the model signals (accounts.audit): a new user, a
 changed role (groups added and removed), a reset password (as "changed", never the value), a
-deactivated account, an operator's extensions. """
+deactivated account, an operator's extensions."""
 
 import secrets
 import string
@@ -15,9 +15,7 @@ from accounts.models import OperatorProfile
 from accounts.roles import GROUP_NAMES, Role
 
 # No look-alike characters (0/O, 1/l/I): the password is read off a screen and typed once.
-_PASSWORD_ALPHABET = "".join(
-    c for c in string.ascii_letters + string.digits if c not in "0O1lI"
-)
+_PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
 PASSWORD_LENGTH = 14
 ROLES = (Role.ADMINISTRATOR, Role.SUPERVISOR, Role.OPERATOR)
 
@@ -94,4 +92,3 @@ def extensions_of(user) -> list[str]:
 def _forget_role(user) -> None:
     for name in ("_role_cache", "_extensions_cache"):
         user.__dict__.pop(name, None)
-

@@ -63,7 +63,10 @@ def user_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person, password = users.create_user(
-            data["username"], Role(data["role"]), name=data["name"], extensions=data["extension_list"]
+            data["username"],
+            Role(data["role"]),
+            name=data["name"],
+            extensions=data["extension_list"],
         )
         return _show_password(request, person, password, created=True)
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})
@@ -102,8 +105,10 @@ def user_set_active(request, pk):
         messages.error(request, _("You cannot deactivate your own account."))
     else:
         users.set_active(person, active)
-        done = _("User “%(name)s” was reactivated.") if active else _(
-            "User “%(name)s” was deactivated: they can no longer sign in."
+        done = (
+            _("User “%(name)s” was reactivated.")
+            if active
+            else _("User “%(name)s” was deactivated: they can no longer sign in.")
         )
         messages.success(request, done % {"name": person.username})
     return redirect("user_list")
@@ -114,7 +119,9 @@ def _why_locked(request, person) -> str | None:
     if person.pk == request.user.pk:
         return _("You cannot change your own role.")
     if person.is_superuser:
-        return _("A superuser is an administrator whatever their role; change them in Django admin.")
+        return _(
+            "A superuser is an administrator whatever their role; change them in Django admin."
+        )
     return None
 
 

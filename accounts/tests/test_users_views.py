@@ -23,7 +23,9 @@ User = get_user_model()
 
 @pytest.fixture
 def pbx():
-    pbx = PbxConnection.objects.create(name="Main", host="pbx.example.uz", username="a", password="p")
+    pbx = PbxConnection.objects.create(
+        name="Main", host="pbx.example.uz", username="a", password="p"
+    )
     store_directory(
         pbx,
         [

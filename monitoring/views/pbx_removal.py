@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from monitoring.pbx_removal import remove_pbx, removal_of
+from monitoring.pbx_removal import removal_of, remove_pbx
 from monitoring.sync import SyncAlreadyRunning
 from providers.models import PbxConnection
 
@@ -24,9 +24,9 @@ def pbx_delete(request, pbx_id):
                 % {"name": name},
             )
             return redirect("pbx_delete", pbx_id=pbx_id)
-        calls = ngettext(
-            "%(count)d call", "%(count)d calls", removed.calls
-        ) % {"count": removed.calls}
+        calls = ngettext("%(count)d call", "%(count)d calls", removed.calls) % {
+            "count": removed.calls
+        }
         messages.success(
             request,
             _("Kerio Operator connection “%(name)s” was deleted with its %(calls)s.")

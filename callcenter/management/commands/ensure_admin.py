@@ -4,7 +4,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-DEMO_ADMIN_FILE = settings.VAR_DIR / "demo_admin"
+
+def demo_admin_file():
+    return settings.VAR_DIR / "demo_admin"
 
 
 class Command(BaseCommand):
@@ -20,8 +22,9 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
         # `make run` shows it again once the server is up (start_banner), until it is changed.
-        DEMO_ADMIN_FILE.write_text(f"{username}\n{password}\n")
-        DEMO_ADMIN_FILE.chmod(0o600)
+        login_file = demo_admin_file()
+        login_file.write_text(f"{username}\n{password}\n")
+        login_file.chmod(0o600)
         bar = "=" * 60
         self.stdout.write(
             self.style.SUCCESS(

@@ -6,13 +6,13 @@ import urllib.request
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from callcenter.management.commands.ensure_admin import DEMO_ADMIN_FILE
+from callcenter.management.commands.ensure_admin import demo_admin_file
 
 
 def demo_login() -> tuple[str, str] | None:
     """The demo administrator's login while its generated password still works."""
     try:
-        username, password = DEMO_ADMIN_FILE.read_text().split("\n")[:2]
+        username, password = demo_admin_file().read_text().split("\n")[:2]
     except (OSError, ValueError):
         return None
     user = get_user_model().objects.filter(username=username, is_active=True).first()
@@ -29,7 +29,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--wait", type=float, default=60.0, help="Seconds to wait for the web server.")
+        parser.add_argument(
+            "--wait", type=float, default=60.0, help="Seconds to wait for the web server."
+        )
 
     def handle(self, *args, port, wait, **options):
         url = f"http://127.0.0.1:{port}/"
@@ -41,7 +43,11 @@ class Command(BaseCommand):
         lines = [bar, f"Open {url}"]
         login = demo_login()
         if login:
-            lines += [f"  login:    {login[0]}", f"  password: {login[1]}", "Change the password after you sign in."]
+            lines += [
+                f"  login:    {login[0]}",
+                f"  password: {login[1]}",
+                "Change the password after you sign in.",
+            ]
         lines += ["Ctrl-C stops everything.", bar]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
         self.stdout.flush()
