@@ -46,8 +46,15 @@ def test_csv_has_a_header_and_local_iso_times(pbx):
 
     assert header == [str(title) for _key, title in EXPORT_COLUMNS]
     assert row[0] == "2026-03-02T04:30:00+05:00"
-    assert row[1:3] == ["Inbound", "+998901234567"]
-    assert row[6:] == ["101", "Answered", "70", "50", "20", "Office"]
+    assert row[1:3] == ["Inbound", '="+998901234567"']
+    assert row[6:] == ['="101"', "Answered", "70", "50", "20", "Office"]
+
+
+def test_csv_for_other_programs_writes_numbers_plainly(pbx):
+    make_call(pbx, "a", dt.datetime(2026, 3, 1, tzinfo=dt.UTC), extension="101")
+    text = "".join(iter_csv(Call.objects.all(), bom=False, for_excel=False))
+    _header, row = list(csv.reader(io.StringIO(text)))
+    assert (row[2], row[6]) == ("+998901234567", "101")
 
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(1)", "+1+1", "-2", "@SUM(A1)", "\tx", "\rx"])

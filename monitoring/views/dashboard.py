@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import calls_visible_to, live_calls_visible_to
 from monitoring import charts, kpis
+from monitoring.agents import agents_and_services
 from monitoring.callbacks import figures
 from monitoring.callbacks.queue import callbacks_visible_to
 from monitoring.context_processors import pbx_banners_of
@@ -211,6 +212,7 @@ def stats_context(request, period, sort) -> dict:
         agent = by_agent.get(row["extension"])
         row["callbacks_made"] = agent.made if agent else 0
         row["callback_median"] = agent.median if agent else None
+    agents, services = agents_and_services(extensions)
     return {
         "period": period,
         "tiles": kpi_tiles(summary, peak, missed_count)
@@ -219,7 +221,8 @@ def stats_context(request, period, sort) -> dict:
         "missed_numbers": missed,
         "missed_count": missed_count,
         "missed_more": missed_count - len(missed),
-        "extensions": extensions,
+        "extensions": agents,
+        "service_numbers": services,
         "extension_columns": extension_columns(sort),
         "stats_refresh_seconds": settings.SYNC_INTERVAL_SECONDS,
     }

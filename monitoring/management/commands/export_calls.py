@@ -48,6 +48,8 @@ class Command(BaseCommand):
                 _("%(rows)d calls written to %(file)s.") % {"rows": rows, "file": output}
             )
             return
-        chunks = iter_csv(calls, bom=False) if format == "csv" else iter_jsonl(calls)
+        chunks = (
+            iter_csv(calls, bom=False, for_excel=False) if format == "csv" else iter_jsonl(calls)
+        )
         for chunk in chunks:
             self.stdout.write(chunk, ending="")
