@@ -1,11 +1,15 @@
 """Request-scoped pieces: the acting user for the audit log, roles per URL, and the CSP header."""
 
+import logging
+
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 
 from accounts.audit import current_user
 from accounts.roles import role_of
 from accounts.rules import required_role
+
+logger = logging.getLogger(__name__)
 
 
 class CurrentUserMiddleware:
@@ -34,9 +38,23 @@ class RoleRequiredMiddleware:
         if match.namespace == "admin" or not request.user.is_authenticated:
             return None  # the admin checks staff itself; anonymous users are sent to login
         needed = required_role(match.url_name)
-        if role_of(request.user) < needed:
-            raise PermissionDenied
+        role = role_of(request.user)
+        if role < needed:
+            return refused(request, role, needed)
         return None
+
+
+def refused(request, role, needed):
+    """The styled 403 page, and one log line that says who was refused what (not the
+    tracebacks of a raised PermissionDenied, which look like a crash)."""
+    logger.warning(
+        "Refused %s %s to %s: role %s, the page needs %s",
+        request.method, request.path, request.user.get_username(), role.name.lower(),
+        needed.name.lower(),
+    )  # fmt: skip
+    response = render(request, "403.html", status=403)
+    response._has_been_logged = True  # Django's request log would add a second line
+    return response
 
 
 class ContentSecurityPolicyMiddleware:

@@ -129,7 +129,21 @@ def test_the_banner_is_not_shown_to_anonymous_visitors(client, pbx):
     assert "sync-health-banner" not in client.get(reverse("login")).content.decode()
 
 
-def test_the_banner_and_the_demo_notice_cost_one_query(
+def test_the_banner_and_the_demo_notice_cost_one_query_with_the_demo_pbx_on(
+    rf, pbx, django_assert_num_queries, admin_user
+):
+    from monitoring.context_processors import pbx_banners
+
+    update(pbx, is_demo=True)
+    request = rf.get("/")
+    request.user = admin_user
+    banners = pbx_banners(request)
+    with django_assert_num_queries(1):
+        assert not banners["sync_problems"]
+        assert banners["demo_pbx"]
+
+
+def test_without_an_enabled_demo_pbx_one_more_query_looks_for_demo_calls(
     rf, pbx, django_assert_num_queries, admin_user
 ):
     from monitoring.context_processors import pbx_banners
@@ -137,9 +151,22 @@ def test_the_banner_and_the_demo_notice_cost_one_query(
     request = rf.get("/")
     request.user = admin_user
     banners = pbx_banners(request)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         assert not banners["sync_problems"]
         assert not banners["demo_pbx"]
+
+
+def test_others_read_that_the_data_may_be_delayed_not_the_pbxs_error(
+    supervisor_client, operator_client, pbx
+):
+    update(pbx, last_sync_started_at=timezone.now(), last_sync_error="Login failed: bad password")
+    for client in (supervisor_client, operator_client):
+        html = client.get(reverse("dashboard")).content.decode()
+        banner = html[html.index('id="sync-health-banner"') :].split("</div>")[0]
+        assert "The call data may be delayed" in banner
+        assert "bad password" not in html
+        assert "Main" not in banner
+    assert f'href="{URL}"' in supervisor_client.get(reverse("dashboard")).content.decode()
 
 
 def test_the_banners_cost_nothing_until_a_page_shows_them(
