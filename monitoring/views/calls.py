@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.models import Count, Max, Min, Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -205,8 +205,25 @@ def call_list(request):
         filters = form.filters if form.is_bound else _default_filters(form)
         calls = filter_calls(filters, _visible_calls(request))
         page = _page(request, calls, filters.get("per_page") or DEFAULT_PAGE_SIZE)
+        _link_back(page, request.GET)
         context.update(page=page, period=filters["period"], sort=filters.get("sort"))
     return render(request, "monitoring/call_list.html", context)
+
+
+def _link_back(page, query: QueryDict) -> None:
+    """Each call's link carries the list's filters and page, for the detail's back link."""
+    if not query:
+        return
+    back = "?" + urlencode({"back": query.urlencode()})
+    for row in page.object_list:
+        row["detail_url"] += back
+
+
+def back_to_list(request) -> str:
+    """The calls list the reader came from (its filters and page), else the plain list."""
+    query = QueryDict(request.GET.get("back", ""))
+    url = reverse("call_list")
+    return f"{url}?{query.urlencode()}" if query else url
 
 
 def _default_filters(form: CallFilterForm) -> dict:
@@ -263,6 +280,7 @@ def call_detail(request, pk):
         "raw_json": bidi_escaped(
             json.dumps(call.raw, indent=2, ensure_ascii=False, sort_keys=True)
         ),
+        "back_url": back_to_list(request),
     }
     # Without JavaScript the lookup happens on request, in the page itself.
     if request.GET.get("recording"):
