@@ -21,7 +21,8 @@ PHONE = {"width": 390, "height": 844}
 LONG_ERROR = (
     "Login failed: the PBX answered “Invalid user name or password” for user "
     "api-reader-with-a-very-long-name@callcenter.example.uz after 3 attempts; "
-    + "the address https://pbx.branch-office.example.uz:4021/admin/api/jsonrpc/ " * 3
+    + "the address https://pbx.branch-office.example.uz:4021/admin/api/jsonrpc/ "
+    * 3
 )
 
 

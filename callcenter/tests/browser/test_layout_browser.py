@@ -2,6 +2,9 @@
 first laptop screen holds the live calls and the day's key figures together, a phone shows the
 tiles two or three to a row, and the calls table keeps time, number and status in view."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -21,12 +24,21 @@ PAGES = {
 }
 
 
+def _keep_picture(page, name: str) -> None:
+    """With SCREENSHOT_DIR set, keep a picture of the first screen for a person to look at."""
+    directory = os.environ.get("SCREENSHOT_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(directory) / f"{name}.png"))
+
+
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["1366x768", "390x844"])
 def test_no_page_scrolls_sideways(tab, live_server, world, viewport):
     page = tab("administrator", viewport)
     wide = {}
     for name, url in PAGES.items():
         page.goto(live_server.url + url(world))
+        _keep_picture(page, f"{name.replace(' ', '-')}-{viewport['width']}")
         overflow = horizontal_overflow(page)
         if overflow > 0:
             wide[name] = overflow
@@ -34,9 +46,7 @@ def test_no_page_scrolls_sideways(tab, live_server, world, viewport):
 
 
 @pytest.mark.parametrize("role", ["operator", "supervisor", "administrator"])
-def test_the_laptops_first_screen_holds_the_live_calls_and_the_key_figures(
-    tab, live_server, role
-):
+def test_the_laptops_first_screen_holds_the_live_calls_and_the_key_figures(tab, live_server, role):
     page = tab(role, LAPTOP)
     page.goto(live_server.url + reverse("dashboard"))
     height = LAPTOP["height"]
