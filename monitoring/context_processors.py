@@ -21,9 +21,7 @@ def _banners(pbxes) -> dict:
 def _demo_shown(pbxes) -> bool:
     """While a demo PBX is enabled, or its calls are still in the figures (it is disabled once a
     real PBX is configured, and its calls stay until removed)."""
-    return any(pbx["is_demo"] for pbx in pbxes) or (
-        Call.objects.filter(pbx__is_demo=True).exists()
-    )
+    return any(pbx["is_demo"] for pbx in pbxes) or (Call.objects.filter(pbx__is_demo=True).exists())
 
 
 def pbx_banners_of(pbxes) -> dict:

@@ -1,4 +1,4 @@
-"""The pages on a 1366×768 laptop and a 390 px phone: nothing scrolls sideways, the dashboard's
+"""The pages on a 1366x768 laptop and a 390 px phone: nothing scrolls sideways, the dashboard's
 first laptop screen holds the live calls and the day's key figures together, a phone shows the
 tiles two or three to a row, and the calls table keeps time, number and status in view."""
 
@@ -74,7 +74,7 @@ def test_a_phone_keeps_time_number_and_status_of_each_call_in_view(tab, live_ser
     page = tab("supervisor", PHONE)
     page.goto(live_server.url + reverse("call_list") + "?period=week")
     row = page.locator("#calls-table tbody tr").first
-    for cell in ("td.time", "td.party", "td.status"):
+    for cell in ("td.time", "td.from-party", "td.status"):
         box = row.locator(cell).first.bounding_box()
         assert box is not None and box["x"] >= 0, cell
         assert box["x"] + box["width"] <= PHONE["width"], f"{cell} is cut off"
