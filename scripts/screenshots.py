@@ -26,7 +26,12 @@ PAGES = [
     ("settings", "/settings/"),
     ("sip-providers", "/settings/sip/"),
     ("kerio-connections", "/settings/kerio/"),
+    ("users", "/settings/users/"),
 ]
+# The same pages on a phone (390 px wide), first screen only.
+PHONE_PAGES = [("dashboard-phone", "/"), ("calls-phone", "/calls/?period=week")]
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
 
 
 def _free_port() -> int:
@@ -76,7 +81,7 @@ def main() -> None:
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="uz")
+            page = browser.new_page(viewport=LAPTOP, locale="uz")
             base = f"http://127.0.0.1:{web_port}"
             page.goto(base + "/accounts/login/")
             page.screenshot(path=OUT / "login.png")
@@ -88,6 +93,14 @@ def main() -> None:
                 page.goto(base + path)
                 page.wait_for_timeout(700)
                 page.screenshot(path=OUT / f"{name}.png", full_page=True)
+            page.goto(base + "/")
+            page.wait_for_timeout(700)
+            page.screenshot(path=OUT / "dashboard-first-screen.png")  # what a laptop shows
+            page.set_viewport_size(PHONE)
+            for name, path in PHONE_PAGES:
+                page.goto(base + path)
+                page.wait_for_timeout(700)
+                page.screenshot(path=OUT / f"{name}.png")
             browser.close()
     finally:
         for process in (worker, web, sim):

@@ -159,7 +159,7 @@ def test_without_an_enabled_demo_pbx_one_more_query_looks_for_demo_calls(
 def test_others_read_that_the_data_may_be_delayed_not_the_pbxs_error(
     supervisor_client, operator_client, pbx
 ):
-    update(pbx, last_sync_started_at=timezone.now(), last_sync_error="Login failed: bad password")
+    update_sync(pbx, last_started_at=timezone.now(), last_error="Login failed: bad password")
     for client in (supervisor_client, operator_client):
         html = client.get(reverse("dashboard")).content.decode()
         banner = html[html.index('id="sync-health-banner"') :].split("</div>")[0]

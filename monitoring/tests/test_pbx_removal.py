@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry
-from monitoring.models import Call, CallStatus, Direction, SyncRun
+from monitoring.models import Call, CallStatus, Direction, SyncRun, SyncState
 from monitoring.pbx_removal import remove_pbx
 from monitoring.sync import SyncAlreadyRunning
 from providers.models import DirectoryEntry, PbxConnection
@@ -74,9 +74,7 @@ def test_it_deletes_in_batches_whatever_the_history(administrator_user):
 
 def test_it_waits_for_a_running_sync(administrator_client):
     demo = _pbx("Demo", demo=True, calls=2)
-    PbxConnection.objects.filter(pk=demo.pk).update(
-        sync_lock_until=timezone.now() + dt.timedelta(minutes=5)
-    )
+    SyncState.objects.filter(pk=demo.pk).update(lock_until=timezone.now() + dt.timedelta(minutes=5))
     with pytest.raises(SyncAlreadyRunning):
         remove_pbx(demo)
     response = administrator_client.post(reverse("pbx_delete", args=[demo.pk]), follow=True)
