@@ -5,7 +5,6 @@ Who may open these pages is decided by URL name (accounts.rules): administrators
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -41,7 +40,7 @@ def user_list(request):
         get_user_model()
         .objects.order_by("-is_active", "username")
         .select_related("operator_profile")
-        .prefetch_related(Prefetch("groups"))
+        .prefetch_related("groups")
     )
     rows = []
     for person in people:

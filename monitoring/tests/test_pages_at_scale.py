@@ -14,6 +14,8 @@ import datetime as dt
 import heapq
 import random
 import re
+from html import escape
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -379,10 +381,17 @@ def test_the_table_prints_what_the_template_used_to_compute(admin_client, pbx):
                 "monitoring/partials/calls_number.html", {"number": number, "link": link}
             ).split("#}", 1)[-1]
             assert expected.strip() in row
-        detail = reverse("call_detail", args=[call.pk])
+        # The link carries the list's filters, for the detail's way back.
+        detail = (
+            reverse("call_detail", args=[call.pk])
+            + "?"
+            + urlencode({"back": urlencode(day_query())})
+        )
         started = call.started_at.astimezone(local(DAY, 0).tzinfo)
-        assert f'<a href="{detail}" title="Call details">{started:%Y-%m-%d %H:%M:%S}</a>' in row
-        assert f"<td>{call.extension or '—'}</td>" in row
+        link = f'<a href="{escape(detail)}" title="Call details">{started:%Y-%m-%d %H:%M:%S}</a>'
+        assert link in row
+        extension = call.extension or "—"
+        assert f'<td class="secondary">{extension}</td>' in row
         direction = call.get_direction_display()
         assert f'<span class="dir dir-{call.direction}">{direction}</span>' in row
         title = f"Kerio {call.status_code}" if call.status_code is not None else ""
@@ -390,6 +399,6 @@ def test_the_table_prints_what_the_template_used_to_compute(admin_client, pbx):
             f'<span class="status status-{call.status}" title="{title}">'
             f"{call.get_status_display()}</span>"
         ) in row
-        assert "<td>Main</td>" in row
+        assert '<td class="secondary">Main</td>' in row
     assert "Лола &lt;&amp;&gt;" in html
     assert '<td class="num">1:02:05</td>' in html

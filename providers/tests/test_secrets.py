@@ -116,6 +116,7 @@ def rendered_world(secrets_saved, admin_user):
         "calls": call.pk,
         "exports": export.pk,
         "callbacks": Callback.objects.get().pk,
+        "users": admin_user.pk,
         "pbx_id": pbx.pk,
     }
 
