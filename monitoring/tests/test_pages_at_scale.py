@@ -401,4 +401,4 @@ def test_the_table_prints_what_the_template_used_to_compute(admin_client, pbx):
         ) in row
         assert '<td class="secondary">Main</td>' in row
     assert "Лола &lt;&amp;&gt;" in html
-    assert '<td class="num">1:02:05</td>' in html
+    assert '<td class="num secondary">1:02:05</td>' in html
