@@ -9,7 +9,10 @@ from django.utils import timezone
 
 from monitoring.agents import agents_and_services
 from monitoring.models import Call, CallStatus, Direction
-from providers.directory import store_directory
+from monitoring.sync import sync_pbx
+from providers.directory import directory_of, store_directory
+from providers.models import DirectoryEntry
+from providers.testing import simulator_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +38,6 @@ def _row(extension, **figures):
 
 def test_rows_split_into_named_agents_and_service_numbers_in_order(pbx):
     store_directory(pbx, DIRECTORY)
-    from providers.directory import directory_of
-
     agents, services = agents_and_services(
         [_row("700", calls=9), _row("101", calls=5), _row("555"), _row("800")], directory_of()
     )
@@ -67,15 +68,8 @@ def test_the_dashboard_counts_only_people_as_answering_agents(admin_client, pbx)
 
 
 def test_the_sync_keeps_the_pbxs_directory(pbx, make_kerio_simulator):
-    from monitoring.sync import sync_pbx
-    from providers.models import DirectoryEntry
-    from providers.services import save_pbx_connection
-
     simulator = make_kerio_simulator(history_size=5)
-    synced = save_pbx_connection(
-        "Sim", password=simulator.config.password, host=simulator.host, port=simulator.port,
-        username=simulator.config.username, ca_file=simulator.ca_file, timeout_seconds=5,
-    )  # fmt: skip
+    synced = simulator_connection(simulator, name="Sim")
     sync_pbx(synced)
     stored = {e.number: (e.name, e.kind) for e in DirectoryEntry.objects.filter(pbx=synced)}
     assert stored["101"] == ("Dilnoza Karimova", DirectoryEntry.Kind.LINE)

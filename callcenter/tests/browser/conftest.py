@@ -14,7 +14,7 @@ from accounts.testing import make_user
 from browser_fixtures import signed_in_cookie
 from monitoring.models import Call, LiveCall, LiveSnapshot, SyncRun
 from monitoring.sync import sync_pbx
-from providers.services import save_pbx_connection
+from providers.testing import simulator_connection
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -30,15 +30,7 @@ LONG_ERROR = (
 def world(make_kerio_simulator):
     """Returns the PBX, one call's pk and the users of each role."""
     simulator = make_kerio_simulator(history_size=400, days=2, now=time.time())
-    pbx = save_pbx_connection(
-        "Bosh ofis",
-        password=simulator.config.password,
-        host=simulator.host,
-        port=simulator.port,
-        username=simulator.config.username,
-        ca_file=simulator.ca_file,
-        timeout_seconds=5,
-    )
+    pbx = simulator_connection(simulator, name="Bosh ofis")
     sync_pbx(pbx)
     now = timezone.now()
     snapshot = LiveSnapshot.objects.create(pbx=pbx, taken_at=now, is_stale=False)
