@@ -54,9 +54,26 @@ def test_the_laptops_first_screen_holds_the_live_calls_and_the_key_figures(tab, 
     assert live["y"] < height - 120, f"the live panel starts at {live['y']}"
     first_row = page.locator("#live-calls tbody tr").first.bounding_box()
     assert first_row["y"] + first_row["height"] <= height, "the first live call is below the fold"
+    assert _fits(page, "#live-calls table", "#live-calls"), "the live table is wider than its panel"
     for key in ("total", "inbound_answered", "inbound_missed", "service_level"):
         box = page.locator(f'[data-kpi="{key}"]').bounding_box()
         assert box["y"] + box["height"] <= height, f"the {key} tile is below the fold"
+
+
+def _fits(page, inner: str, outer: str) -> bool:
+    inside = page.locator(inner).first.bounding_box()
+    box = page.locator(outer).first.bounding_box()
+    return (
+        inside["x"] >= box["x"] - 1 and inside["x"] + inside["width"] <= box["x"] + box["width"] + 1
+    )
+
+
+def test_a_phone_shows_the_live_calls_whole(tab, live_server):
+    page = tab("operator", PHONE)
+    page.goto(live_server.url + reverse("dashboard"))
+    assert _fits(page, "#live-calls table", "#live-calls")
+    duration = page.locator("#live-calls tbody td.num").first.bounding_box()
+    assert duration["x"] + duration["width"] <= PHONE["width"]
 
 
 def test_a_phone_shows_the_tiles_two_or_three_to_a_row(tab, live_server):
