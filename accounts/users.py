@@ -25,7 +25,7 @@ def new_password() -> str:
 
 
 @transaction.atomic
-def create_user(username: str, role: Role, *, name: str = "", extensions=()) -> tuple:
+def create_user(username: str, role: Role, *, name: str = "", extensions=None) -> tuple:
     """A new active user in `role` with a generated password; returns (user, password).
 
     Administrators are staff, so Django's admin opens for them too."""
@@ -35,7 +35,7 @@ def create_user(username: str, role: Role, *, name: str = "", extensions=()) -> 
         username, password=password, first_name=first, last_name=last.strip()
     )
     set_role(user, role)
-    set_extensions(user, extensions)
+    set_extensions(user, extensions or {})
     return user, password
 
 
@@ -55,16 +55,24 @@ def set_role(user, role: Role) -> None:
     _forget_role(user)
 
 
-def set_extensions(user, extensions) -> None:
-    """The extensions an operator answers (their calls are the ones they see)."""
-    value = ", ".join(dict.fromkeys(str(number).strip() for number in extensions if number))
-    profile = OperatorProfile.objects.filter(user=user).first()
-    if profile is None:
-        if value:
-            OperatorProfile.objects.create(user=user, extensions=value)
-    elif profile.extensions != value:
-        profile.extensions = value
-        profile.save()
+@transaction.atomic
+def set_extensions(user, extensions: dict) -> None:
+    """The extensions an operator answers, by PBX id (their calls on that PBX are the ones they
+    see); a PBX left out loses its row."""
+    wanted = {
+        pbx_id: ", ".join(dict.fromkeys(str(number).strip() for number in numbers if number))
+        for pbx_id, numbers in extensions.items()
+    }
+    wanted = {pbx_id: value for pbx_id, value in wanted.items() if value}
+    for profile in OperatorProfile.objects.filter(user=user):
+        value = wanted.pop(profile.pbx_id, None)
+        if value is None:
+            profile.delete()
+        elif profile.extensions != value:
+            profile.extensions = value
+            profile.save()
+    for pbx_id, value in wanted.items():
+        OperatorProfile.objects.create(user=user, pbx_id=pbx_id, extensions=value)
     _forget_role(user)
 
 
@@ -84,9 +92,12 @@ def set_active(user, active: bool) -> None:
         user.save(update_fields=["is_active"])
 
 
-def extensions_of(user) -> list[str]:
-    profile = OperatorProfile.objects.filter(user=user).first()
-    return profile.extension_list if profile else []
+def extensions_of(user) -> dict[int, list[str]]:
+    """An operator's extension numbers by PBX id, as stored."""
+    return {
+        profile.pbx_id: profile.extension_list
+        for profile in OperatorProfile.objects.filter(user=user)
+    }
 
 
 def _forget_role(user) -> None:

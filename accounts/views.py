@@ -11,19 +11,25 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import users
-from accounts.models import OperatorProfile
 from accounts.roles import GROUP_NAMES, Role, role_of
 from accounts.user_forms import NewUserForm, RoleAndExtensionsForm
 
 _ROLE_OF_GROUP = {name: role for role, name in GROUP_NAMES.items()}
 
 
-def _directory() -> list[tuple[str, str]]:
-    """(number, name) of every person's line the PBXes list (read from providers lazily: this
-    app imports no other app at module level)."""
+def _pbxes_and_directory() -> tuple[list, list]:
+    """(id, name) of each PBX, and (pbx id, number, name) of every person's line they list —
+    read from providers lazily: this app imports no other app at module level."""
     from providers.directory import people
+    from providers.models import PbxConnection
 
-    return [(entry.number, entry.name) for entry in people()]
+    pbxes = list(PbxConnection.objects.order_by("name").values_list("pk", "name"))
+    return pbxes, [(entry.pbx_id, entry.number, entry.name) for entry in people()]
+
+
+def _form_arguments(current=None) -> dict:
+    pbxes, directory = _pbxes_and_directory()
+    return {"pbxes": pbxes, "directory": directory, "current": current or {}}
 
 
 def _listed_role(user) -> Role:
@@ -35,37 +41,40 @@ def _listed_role(user) -> Role:
 
 
 def user_list(request):
-    names = dict(_directory())
+    pbxes, directory = _pbxes_and_directory()
+    pbx_names = dict(pbxes)
+    names = {(pbx_id, number): name for pbx_id, number, name in directory}
+    several = len(pbx_names) > 1
     people = (
         get_user_model()
         .objects.order_by("-is_active", "username")
-        .select_related("operator_profile")
-        .prefetch_related("groups")
+        .prefetch_related("groups", "operator_profiles")
     )
     rows = []
     for person in people:
-        profile = getattr(person, "operator_profile", None)
-        extensions = profile.extension_list if isinstance(profile, OperatorProfile) else []
-        rows.append(
-            {
-                "user": person,
-                "role": _listed_role(person),
-                "extensions": [(number, names.get(number, "")) for number in extensions],
-            }
-        )
-    return render(request, "accounts/user_list.html", {"rows": rows, "Role": Role})
+        extensions = [
+            (
+                pbx_names.get(profile.pbx_id, "") if several else "",
+                number,
+                names.get((profile.pbx_id, number), ""),
+            )
+            for profile in person.operator_profiles.all()
+            for number in profile.extension_list
+        ]
+        rows.append({"user": person, "role": _listed_role(person), "extensions": extensions})
+    return render(request, "accounts/user_list.html", {"rows": rows})
 
 
 @never_cache
 def user_create(request):
-    form = NewUserForm(request.POST or None, directory=_directory())
+    form = NewUserForm(request.POST or None, **_form_arguments())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         person, password = users.create_user(
             data["username"],
             Role(data["role"]),
             name=data["name"],
-            extensions=data["extension_list"],
+            extensions=data["extension_map"],
         )
         return _show_password(request, person, password, created=True)
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})
@@ -74,15 +83,14 @@ def user_create(request):
 @never_cache
 def user_edit(request, pk):
     person = get_object_or_404(get_user_model(), pk=pk)
-    current = users.extensions_of(person)
-    initial = {"role": int(role_of(person)) or int(Role.OPERATOR), "extensions": current}
+    initial = {"role": int(role_of(person)) or int(Role.OPERATOR)}
     form = RoleAndExtensionsForm(
-        request.POST or None, initial=initial, directory=_directory(), current=current
+        request.POST or None, initial=initial, **_form_arguments(users.extensions_of(person))
     )
     locked = _why_locked(request, person)
     if request.method == "POST" and form.is_valid() and locked is None:
         users.set_role(person, Role(form.cleaned_data["role"]))
-        users.set_extensions(person, form.cleaned_data["extension_list"])
+        users.set_extensions(person, form.cleaned_data["extension_map"])
         messages.success(request, _("User “%(name)s” was saved.") % {"name": person.username})
         return redirect("user_list")
     context = {"form": form, "person": person, "creating": False, "locked": locked}

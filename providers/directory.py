@@ -55,7 +55,7 @@ def directory_of(pbx_ids=None, *, kind=None) -> dict[str, DirectoryEntry]:
 
 
 def people() -> list[DirectoryEntry]:
-    """Every person's line (extension) the PBXes list, in number order: the extensions an
-    operator can be given."""
-    lines = directory_of(kind=DirectoryEntry.Kind.LINE).values()
-    return sorted(lines, key=lambda entry: (len(entry.number), entry.number))
+    """Every person's line (extension) each PBX lists, by PBX name then number: the extensions
+    an operator can be given."""
+    lines = DirectoryEntry.objects.filter(kind=DirectoryEntry.Kind.LINE).select_related("pbx")
+    return sorted(lines, key=lambda entry: (entry.pbx.name, len(entry.number), entry.number))

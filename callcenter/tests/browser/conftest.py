@@ -54,7 +54,7 @@ def world(make_kerio_simulator):
     users = {
         "administrator": make_user("aziza", Role.ADMINISTRATOR, is_staff=True),
         "supervisor": make_user("sardor", Role.SUPERVISOR),
-        "operator": make_user("olga", Role.OPERATOR, extensions="101, 102"),
+        "operator": make_user("olga", Role.OPERATOR, extensions="101, 102", pbx=pbx),
     }
     call = Call.objects.filter(pbx=pbx).order_by("-started_at").first()
     return {"pbx": pbx, "call": call.pk, "users": users}
