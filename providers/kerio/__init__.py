@@ -13,13 +13,17 @@ from .errors import (
     ConnectionTimeout,
     HostNotFound,
     KerioError,
+    LoginBlocked,
     LoginFailed,
+    LoginsPaused,
     ServerUnavailable,
     SessionExpired,
     TlsError,
+    TlsFingerprintMismatch,
     TlsNotTrusted,
     UnexpectedAnswer,
 )
+from .sessions import SavedSession, SessionKeeper
 from .types import HistoryPage, RecordingDownload, ServerInfo
 
 __all__ = [
@@ -34,12 +38,17 @@ __all__ = [
     "HostNotFound",
     "KerioClient",
     "KerioError",
+    "LoginBlocked",
     "LoginFailed",
+    "LoginsPaused",
     "RecordingDownload",
+    "SavedSession",
     "ServerInfo",
     "ServerUnavailable",
     "SessionExpired",
+    "SessionKeeper",
     "TlsError",
+    "TlsFingerprintMismatch",
     "TlsNotTrusted",
     "UnexpectedAnswer",
     "check_connection",

@@ -2,6 +2,11 @@
 
 One ``requests.Session`` keeps the session cookie; the token from Session.login travels as
 ``X-Token`` on every later call. Not thread-safe: use one client per thread.
+
+With a ``SessionKeeper`` the session outlives the client: it is taken from the keeper before
+logging in, given back after, and left open on close, so a poll every few seconds logs in once
+per session instead of once per poll. The keeper also decides whether a login may be tried at
+all, so a refused password is not tried again in a loop.
 """
 
 import logging
@@ -21,15 +26,20 @@ from .errors import (
     ServerUnavailable,
     SessionExpired,
     UnexpectedAnswer,
+    login_error,
 )
+from .sessions import SavedSession, SessionKeeper
+from .tls import mount_pinning
 from .transport import Transport, map_request_error, unusable_ca_file
 from .types import HistoryPage, RecordingDownload, ServerInfo
+from .values import as_whole
 
 logger = logging.getLogger("providers.kerio")
 
 APPLICATION = {"name": "Call Center Monitor", "vendor": "Call Center Monitor", "version": "1.0"}
 SESSION_EXPIRED = -32001
 ACCESS_DENIED = 1004
+INVALID_PARAMS = -32602
 VERSION_PATTERN = re.compile(r"\d+(?:\.\d+)+(?:[ -]*(?:build|patch|beta|rc)[ -]*\d+)*", re.I)
 
 
@@ -42,13 +52,18 @@ class KerioClient:
         *,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
+        keeper: SessionKeeper | None = None,
     ):
         self.settings = settings
+        self.keeper = keeper or SessionKeeper()
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
+        mount_pinning(self._session, settings)
         self._transport = Transport(settings, self._session, sleep or time.sleep)
         self._token: str | None = None
+        self._restored = False
         self._last_id = 0
+        self.logins = 0
 
     def __repr__(self) -> str:
         state = "logged in" if self.logged_in else "logged out"
@@ -65,26 +80,58 @@ class KerioClient:
         return self._token is not None
 
     def close(self) -> None:
-        self.logout()
+        if self.keeper.keeps_session:
+            self._token = None  # left open on the server for the next client
+        else:
+            self.logout()
+        self.keeper.close()
         if self._owns_session:
             self._session.close()
 
     # -- session -------------------------------------------------------------------------------
 
+    def probe_tls(self) -> None:
+        """One request without credentials (Version.getApiVersion needs no login) through the
+        very transport every call uses: if it passes, the certificate is what the sync accepts."""
+        self._rpc("Version.getApiVersion", {}, retry=False)
+
     def login(self) -> None:
         self._token = None
+        self.keeper.before_login()
         params = {
             "userName": self.settings.username,
             "password": self.settings.password,
             "application": APPLICATION,
         }
-        result = self._rpc("Session.login", params)
+        self.logins += 1
+        try:
+            result = self._rpc("Session.login", params)
+        except LoginFailed as exc:
+            self.keeper.login_refused(exc)
+            raise
         token = result.get("token")
         if not isinstance(token, str) or not token:
             # Only our own words: the answer may echo the parameters, the password among them.
             raise UnexpectedAnswer("Session.login answered without a token")
         self._token = token
+        self.keeper.login_succeeded()
+        self.keeper.save(
+            SavedSession(token, requests.utils.dict_from_cookiejar(self._session.cookies))
+        )
         logger.debug("Logged in to %s as %r", self.settings.base_url, self.settings.username)
+
+    def _resume(self) -> bool:
+        """Take up the keeper's saved session (once per client); True if there was one."""
+        if self._restored:
+            return False
+        self._restored = True
+        saved = self.keeper.load()
+        if saved is None:
+            return False
+        self._token = saved.token
+        for name, value in saved.cookies.items():
+            self._session.cookies.set(name, value)
+        return True
 
     def logout(self) -> None:
         """End the session; failures only matter to the debug log."""
@@ -100,12 +147,14 @@ class KerioClient:
 
     def call(self, method: str, params: dict | None = None) -> dict:
         """Call ``method`` and return its result; logs in again once if the session expired."""
-        if self._token is None:
+        if self._token is None and not self._resume():
             self.login()
         try:
             return self._rpc(method, params or {})
         except SessionExpired:
             logger.info("Kerio session expired during %s; logging in again", method)
+            self.keeper.forget()
+            self._session.cookies.clear()
         self.login()
         return self._rpc(method, params or {})
 
@@ -134,7 +183,7 @@ class KerioClient:
             return UnexpectedAnswer(f"{method} answered a malformed error")
         code, message = error.get("code"), str(error.get("message") or "")
         if method == "Session.login":
-            return LoginFailed(
+            return login_error(
                 f"login refused ({code}): {message}", code=code, server_message=message
             )
         kinds = {SESSION_EXPIRED: SessionExpired, ACCESS_DENIED: AccessDenied}
@@ -183,11 +232,11 @@ class KerioClient:
         records = result.get("callHistory")
         if not isinstance(records, list):
             raise UnexpectedAnswer("CallHistory.get answered without a callHistory list")
-        total = result.get("totalItems")
+        total = as_whole(result.get("totalItems"))
         return HistoryPage(
             records=records,
             start=start,
-            total_items=total if isinstance(total, int) else len(records),
+            total_items=total if total is not None else len(records),
         )
 
     def iter_call_history(
@@ -244,7 +293,16 @@ class KerioClient:
 
     def download_recording(self, recording_id) -> RecordingDownload:
         """Ask for a download link, then stream it from the same server with the same session."""
-        result = self.call("Recordings.downloadAudioContent", {"id": recording_id})
+        try:
+            result = self.call(
+                "Recordings.downloadAudioContent", {"id": recording_id, "transcode": True}
+            )
+        except ApiError as exc:
+            if exc.code != INVALID_PARAMS:
+                raise
+            # A box that does not know the parameter: ask as the oldest clients do.
+            logger.info("Recordings.downloadAudioContent refused transcode; asking without it")
+            result = self.call("Recordings.downloadAudioContent", {"id": recording_id})
         download = result.get("fileDownload")
         if not isinstance(download, dict) or not isinstance(download.get("url"), str):
             raise UnexpectedAnswer("Recordings.downloadAudioContent answered without a url")

@@ -141,3 +141,93 @@ class UnexpectedAnswer(KerioError):
         "The server's answer was not understood. Check that the address points at the Kerio "
         "Operator administration API (port 4021)."
     )
+
+
+class TlsFingerprintMismatch(TlsNotTrusted):
+    """The server presented a certificate other than the pinned one; nothing was sent to it."""
+
+    def __init__(self, detail: str = "", *, expected: str = "", presented: str = "", **kwargs):
+        self.expected, self.presented = expected, presented
+        super().__init__(detail, **kwargs)
+
+    def _user_message(self):
+        from .tls import format_fingerprint
+
+        return _format(
+            _(
+                "The PBX presented a different certificate (SHA-256 %(presented)s) from the "
+                "trusted one (%(expected)s), so nothing was sent to it. If the PBX's certificate "
+                "was renewed, press Tekshirish on the connection's settings and then “Trust "
+                "this certificate”; if not, someone may be intercepting the connection."
+            ),
+            {
+                "presented": format_fingerprint(self.presented) if self.presented else "?",
+                "expected": format_fingerprint(self.expected),
+            },
+        )
+
+
+class LoginBlocked(LoginFailed):
+    """The PBX refuses logins from this address after too many failed attempts."""
+
+    def _user_message(self):
+        return _format(
+            _(
+                "The PBX has blocked logins from this server after too many failed attempts. "
+                "Wait until the block expires (usually several minutes), make sure the password "
+                "in Settings is right, then press Tekshirish. The server said: %(message)s"
+            ),
+            {"message": self.server_message or "-"},
+        )
+
+
+BLOCKED_WORDS = ("too many", "blocked", "locked", "attempts", "banned")
+
+
+def login_error(detail: str, *, code, server_message: str) -> LoginFailed:
+    """The error for a refused Session.login: blocked (anti-hammering) or plain refusal."""
+    text = server_message.casefold()
+    kind = LoginBlocked if any(word in text for word in BLOCKED_WORDS) else LoginFailed
+    return kind(detail, code=code, server_message=server_message)
+
+
+class LoginsPaused(KerioError):
+    """No login was tried: earlier ones were refused and trying again could get this server
+    blocked by the PBX. ``reason`` is "refused", "blocked" or "limit"; ``until`` (aware
+    datetime) is when the limit allows a try again, for "limit"."""
+
+    def __init__(self, detail: str = "", *, reason: str = "refused", until=None, **kwargs):
+        self.reason, self.until = reason, until
+        super().__init__(detail or f"logins paused ({reason})", **kwargs)
+
+    def _user_message(self):
+        return paused_message(self.reason, self.until)
+
+
+def paused_message(reason: str, until=None):
+    """Plain words for paused logins, in the reader's language when shown."""
+    if reason == "blocked":
+        return _(
+            "The PBX blocked logins from this server after failed attempts; logins are paused. "
+            "Correct the password in Settings if needed, wait for the block to expire, then "
+            "press Tekshirish."
+        )
+    if reason == "limit" and until is not None:
+        return _format(
+            _(
+                "Three logins were refused in the last 15 minutes; no more are tried until "
+                "%(time)s so the PBX does not block this server. Correct the password in "
+                "Settings."
+            ),
+            {"time": _local_time(until)},
+        )
+    return _(
+        "The PBX refused the password; logins are paused so the PBX does not block this "
+        "server — correct the password in Settings."
+    )
+
+
+def _local_time(moment) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).strftime("%H:%M")

@@ -26,9 +26,11 @@ from .errors import (
     KerioError,
     ServerUnavailable,
     TlsError,
+    TlsFingerprintMismatch,
     TlsNotTrusted,
     UnexpectedAnswer,
 )
+from .tls import presented_fingerprint_in
 
 logger = logging.getLogger("providers.kerio")
 
@@ -77,6 +79,13 @@ def map_request_error(
     if isinstance(exc, requests.exceptions.SSLError) or (
         isinstance(exc, requests.exceptions.ConnectionError) and _find(exc, ssl.SSLError)
     ):
+        if settings.pinned and "Fingerprints did not match" in str(exc):
+            presented = presented_fingerprint_in(str(exc))
+            return TlsFingerprintMismatch(
+                f"certificate of {where} is not the pinned one (presented {presented or '?'})",
+                expected=settings.tls_fingerprint,
+                presented=presented,
+            ), False
         verify_failure = _find(exc, ssl.SSLCertVerificationError)
         if verify_failure or "CERTIFICATE_VERIFY_FAILED" in str(exc):
             reason = getattr(verify_failure, "verify_message", "") or _innermost_text(exc)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..connection import ConnectionSettings
 from .audio import tone_wav
-from .certs import ensure_certificates
+from .certs import appliance_certificate, ensure_certificates, fingerprint
 from .config import SimulatorConfig
 from .faults import KINDS as FAULT_KINDS
 from .faults import Faults
@@ -38,6 +38,8 @@ class KerioSimulator:
         self.state = SimState(config)
         self.faults = Faults(delay=config.fault_delay)
         self.ca_file: str = ""
+        self.cert_file: str = ""
+        self._renewals = 0
         self._server: SimulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._traffic: TrafficGenerator | None = None
@@ -63,8 +65,13 @@ class KerioSimulator:
             cert_dir = self.config.cert_dir
             if cert_dir is None:
                 self._temp_dir = cert_dir = tempfile.mkdtemp(prefix="kerio-simulator-")
-            files = ensure_certificates(Path(cert_dir), self.config.host)
-            self.ca_file = str(files.ca_file)
+            if self.config.certificate == "self_signed_cn":
+                # A fresh one per simulator: tests pin it and must not meet another's.
+                tag = f"-{id(self)}"
+                files = appliance_certificate(Path(cert_dir), self.config.cert_common_name, tag)
+            else:
+                files = ensure_certificates(Path(cert_dir), self.config.host)
+            self.ca_file, self.cert_file = str(files.ca_file), str(files.cert_file)
             context = server_context(files.cert_file, files.key_file)
         self._server = SimulatorHTTPServer(
             (self.config.host, self.config.port), self.state, self.faults, context
@@ -98,6 +105,25 @@ class KerioSimulator:
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
+
+    def renew_certificate(self) -> str:
+        """Serve a new common-name-only certificate from now on (as after a renewal, or as a
+        machine in the middle would); returns its fingerprint."""
+        if self._server is None or self._server.ssl_context is None:
+            raise RuntimeError("the simulator is not serving TLS")
+        self._renewals += 1
+        directory = Path(self.cert_file).parent
+        files = appliance_certificate(
+            directory, self.config.cert_common_name, f"-{id(self)}-renewed{self._renewals}"
+        )
+        self._server.ssl_context = server_context(files.cert_file, files.key_file)
+        self.ca_file, self.cert_file = str(files.ca_file), str(files.cert_file)
+        return self.certificate_fingerprint
+
+    @property
+    def certificate_fingerprint(self) -> str:
+        """SHA-256 (hex) of the certificate served now."""
+        return fingerprint(Path(self.cert_file))
 
     # -- where it listens ----------------------------------------------------------------------
 
@@ -196,3 +222,15 @@ class KerioSimulator:
     def reset_counts(self) -> None:
         with self.state.lock:
             self.state.request_counts.clear()
+
+    @property
+    def failed_logins(self) -> int:
+        """Refused logins since start (the ones a lock-out counts)."""
+        with self.state.lock:
+            return self.state.failed_logins
+
+    @property
+    def lockouts(self) -> int:
+        """How many times an address was blocked."""
+        with self.state.lock:
+            return self.state.lockouts

@@ -118,3 +118,42 @@ def _ca_usage() -> x509.KeyUsage:
         encipher_only=False,
         decipher_only=False,
     )
+
+
+def appliance_certificate(directory: Path, common_name: str, tag: str = "") -> CertificateFiles:
+    """A new self-signed certificate with a common name only, as Kerio appliances ship:
+    no subjectAltName, no CA of its own (``ca_file`` is the certificate itself). ``tag`` keeps
+    a renewed one apart from the first."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"appliance{tag}"
+    files = CertificateFiles(
+        directory / f"{stem}-cert.pem",
+        directory / f"{stem}-cert.pem",
+        directory / f"{stem}-key.pem",
+    )
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=VALID_DAYS))
+        .sign(key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    files.key_file.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    files.key_file.chmod(0o600)
+    files.cert_file.write_bytes(cert.public_bytes(pem))
+    return files
+
+
+def fingerprint(cert_file: Path) -> str:
+    """SHA-256 of the certificate in ``cert_file`` (hex), as a client pins it."""
+    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    return cert.fingerprint(hashes.SHA256()).hex()

@@ -8,6 +8,14 @@ from pathlib import Path
 class SimulatorConfig:
     """How the fake PBX listens and what world it starts with.
 
+    Variants real boxes may show, off by default: ``certificate="self_signed_cn"`` serves a
+    self-signed certificate with a common name only (``cert_common_name``, no subjectAltName),
+    as appliances ship; ``numbers_as_strings`` sends every number of the history, live calls and
+    recordings as a numeric string; ``timestamps_timezone`` writes TIMESTAMP and STARTED as that
+    zone's wall clock read as UTC (local-time epochs); ``lockout_after`` blocks an address for
+    ``lockout_seconds`` after that many failed logins, as Kerio's anti-hammering does;
+    ``rejects_transcode`` answers -32602 to a download request carrying ``transcode``.
+
     ``rate`` is new live calls per minute (0: no live traffic); ``time_scale`` shrinks the live
     calls' ring and talk times (0.01 turns a 2-minute call into 1.2 s). ``now`` pins the end of
     the generated history (epoch seconds) so a seed gives exactly the same records.
@@ -34,3 +42,10 @@ class SimulatorConfig:
     download_body: bytes | None = field(default=None, repr=False)  # None: the tone
     download_name: str | None = None  # None: the recording's NAME
     now: float | None = None
+    certificate: str = "ca"  # or "self_signed_cn"
+    cert_common_name: str = "kerio.office.local"
+    numbers_as_strings: bool = False
+    timestamps_timezone: str = "UTC"
+    lockout_after: int = 0
+    lockout_seconds: float = 600.0
+    rejects_transcode: bool = False

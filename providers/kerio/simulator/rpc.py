@@ -12,6 +12,7 @@ logger = logging.getLogger("providers.kerio.simulator")
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
 SESSION_EXPIRED, LOGIN_FAILED, NOT_FOUND = -32001, 1000, 1000
+BLOCKED_MESSAGE = "Too many failed login attempts. Your address is blocked for %1 minutes."
 
 SERVER_SOFTWARE = "Kerio Operator 2.6.3 build 7432"
 SERVER_OS = "Linux (Kerio Operator simulator)"
@@ -70,7 +71,14 @@ class Dispatcher:
             "Recordings.downloadAudioContent": self.download,
         }
 
-    def handle(self, request, method: str | None, token: str | None, cookie: str | None) -> Reply:
+    def handle(
+        self,
+        request,
+        method: str | None,
+        token: str | None,
+        cookie: str | None,
+        address: str = "",
+    ) -> Reply:
         if request is None:
             return Reply(error_body(None, PARSE_ERROR, "Parse error."))
         request_id = request.get("id") if isinstance(request, dict) else None
@@ -81,7 +89,7 @@ class Dispatcher:
             if not isinstance(params, dict):
                 raise RpcError(INVALID_PARAMS, "Invalid params.")
             if method == "Session.login":
-                token, cookie = self.login(params)
+                token, cookie = self.login(params, address)
                 return Reply(self._result(request_id, {"token": token}), cookie=cookie)
             if method == "Session.logout":
                 self.state.close_session(token)
@@ -103,11 +111,15 @@ class Dispatcher:
     def _result(request_id, result: dict) -> dict:
         return {"jsonrpc": "2.0", "id": request_id, "result": result}
 
-    def login(self, params: dict) -> tuple[str, str]:
+    def login(self, params: dict, address: str = "") -> tuple[str, str]:
         config = self.state.config
         if not isinstance(params.get("application"), dict):
             raise RpcError(INVALID_PARAMS, "Invalid params.", "application")
+        if self.state.login_blocked(address):
+            minutes = str(max(1, round(config.lockout_seconds / 60)))
+            raise RpcError(LOGIN_FAILED, BLOCKED_MESSAGE.replace("%1", minutes), minutes)
         if params.get("userName") != config.username or params.get("password") != config.password:
+            self.state.login_refused(address)
             raise RpcError(LOGIN_FAILED, "User name or password is incorrect.")
         return self.state.open_session()
 
@@ -125,11 +137,12 @@ class Dispatcher:
             hook(self.state, query)
         with self.state.lock:
             page, total = run_query(self.state.history, query, self.state.page_cap)
-            return {"callHistory": [dict(record) for record in page], "totalItems": total}
+            records = [self.state.present(dict(record), ("TIMESTAMP",)) for record in page]
+            return {"callHistory": records, "totalItems": total}
 
     def live_calls(self, params: dict) -> dict:
         page, total = run_query(self.state.live_calls(), params.get("query"), LIVE_CAP)
-        return {"calls": page, "totalItems": total}
+        return {"calls": [self.state.present(call) for call in page], "totalItems": total}
 
     def directory(self, params: dict) -> dict:
         entries = self.state.directory
@@ -141,9 +154,12 @@ class Dispatcher:
     def recordings(self, params: dict) -> dict:
         with self.state.lock:
             page, total = run_query(self.state.recordings, params.get("query"), self.state.page_cap)
-            return {"recordingList": [dict(r) for r in page], "totalItems": total}
+            items = [self.state.present(dict(r), ("STARTED",)) for r in page]
+            return {"recordingList": items, "totalItems": total}
 
     def download(self, params: dict) -> dict:
+        if self.state.config.rejects_transcode and "transcode" in params:
+            raise RpcError(INVALID_PARAMS, "Invalid params.", "transcode")
         recording_id = params.get("id")
         key = self.state.download_key(recording_id)
         if key is None:

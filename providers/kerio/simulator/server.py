@@ -90,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault and self._play(fault, request):
             return
         reply = self.server.dispatcher.handle(
-            request, method, self.headers.get("X-Token"), self._cookie()
+            request, method, self.headers.get("X-Token"), self._cookie(), self.client_address[0]
         )
         cookie = None
         if reply.cookie is not None:

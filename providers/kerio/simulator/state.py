@@ -1,6 +1,7 @@
 """The simulated PBX's world: history, live calls, recordings, sessions. Thread-safe."""
 
 import copy
+import datetime as dt
 import random
 import secrets
 import threading
@@ -9,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ..clock import pbx_epoch
 from . import demo
 from .config import SimulatorConfig
 
@@ -65,6 +67,10 @@ class SimState:
         self.downloads: dict[str, str] = {}  # download key -> recording ID
         self._next_id = 1
         self._next_live = 1
+        self.failed_logins = 0
+        self.lockouts = 0
+        self._failures: dict[str, list[float]] = {}
+        self._locked_until: dict[str, float] = {}
         now = config.now if config.now is not None else clock()
         self.add_history(demo.history(self.rng, config.history_size, config.days, now))
 
@@ -171,6 +177,43 @@ class SimState:
             now = self.clock()
             return [call.as_status(now) for call in self.live.values()]
 
+    # -- how numbers and times go out ------------------------------------------------------------
+
+    def present(self, item: dict, time_fields: tuple[str, ...] = ()) -> dict:
+        """An item as this box writes it: local-time epochs in ``time_fields``, numbers as
+        strings (see ``SimulatorConfig``)."""
+        zone = self.config.timestamps_timezone
+        if zone and zone != "UTC":
+            for name in time_fields:
+                value = item.get(name)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    local = pbx_epoch(dt.datetime.fromtimestamp(value, dt.UTC), zone)
+                    item[name] = int(local) if isinstance(value, int) else local
+        if self.config.numbers_as_strings:
+            item = _numbers_as_strings(item)
+        return item
+
+    # -- failed logins -------------------------------------------------------------------------
+
+    def login_blocked(self, address: str) -> bool:
+        with self.lock:
+            return self._locked_until.get(address, 0.0) > self.clock()
+
+    def login_refused(self, address: str) -> None:
+        """Count a refused login; block the address after ``lockout_after`` of them."""
+        with self.lock:
+            self.failed_logins += 1
+            limit = self.config.lockout_after
+            if limit <= 0:
+                return
+            now = self.clock()
+            window = [t for t in self._failures.get(address, []) if t > now - 600] + [now]
+            self._failures[address] = window
+            if len(window) >= limit:
+                self._locked_until[address] = now + self.config.lockout_seconds
+                self._failures[address] = []
+                self.lockouts += 1
+
     # -- sessions ------------------------------------------------------------------------------
 
     def open_session(self) -> tuple[str, str]:
@@ -220,3 +263,13 @@ class SimState:
     def count(self, method: str) -> None:
         with self.lock:
             self.request_counts[method] += 1
+
+
+def _numbers_as_strings(value):
+    if isinstance(value, dict):
+        return {key: _numbers_as_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbers_as_strings(item) for item in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value

@@ -386,7 +386,7 @@ def test_it_downloads_a_recording_with_the_same_session(client):
         assert (download.name, download.content_type) == ("a.wav", "audio/wav")
         assert download.content_length == 8
         assert b"".join(download.iter_bytes(chunk_size=3)) == b"RIFF1234"
-    assert sent(1)["params"] == {"id": "r1"}
+    assert sent(1)["params"] == {"id": "r1", "transcode": True}
     get = responses.calls[2].request
     assert get.headers["X-Token"] == "tok-9"
     assert "Session_admin=c00kie" in get.headers["Cookie"]
