@@ -40,6 +40,7 @@ RULES: dict[str, Role] = {
     "pbx_check_new": Role.ADMINISTRATOR,
     "pbx_edit": Role.ADMINISTRATOR,
     "pbx_check": Role.ADMINISTRATOR,
+    "pbx_trust_certificate": Role.ADMINISTRATOR,
     "sync_now": Role.ADMINISTRATOR,
     "pbx_delete": Role.ADMINISTRATOR,
     "user_list": Role.ADMINISTRATOR,

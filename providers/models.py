@@ -3,9 +3,14 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from encrypted_model_fields.fields import EncryptedCharField
+from encrypted_model_fields.fields import EncryptedCharField, EncryptedTextField
 
-from providers.validators import validate_host, validate_regex
+from providers.validators import (
+    validate_fingerprint,
+    validate_host,
+    validate_regex,
+    validate_time_zone,
+)
 
 PORT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(65535)]
 
@@ -32,6 +37,32 @@ class PbxConnection(models.Model):
         max_length=500,
         blank=True,
         help_text=_("Path on this server to the PBX's CA certificate (PEM), to verify it."),
+    )
+    ca_pem = models.TextField(
+        _("uploaded CA certificate"),
+        blank=True,
+        help_text=_("The CA certificate (PEM) uploaded in the settings, used like the CA file."),
+    )
+    tls_fingerprint = models.CharField(
+        _("trusted certificate (SHA-256)"),
+        max_length=100,
+        blank=True,
+        validators=[validate_fingerprint],
+        help_text=_(
+            "When set, exactly the certificate with this fingerprint is accepted (its names and "
+            "issuer are not checked) and no other. Set it with “Trust this certificate” after "
+            "a check."
+        ),
+    )
+    timestamps_timezone = models.CharField(
+        _("time zone of the PBX's timestamps"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text=_(
+            "How the PBX writes call times: UTC (the usual), or the zone of its local clock "
+            "such as Asia/Tashkent if calls appear hours off."
+        ),
     )
     use_tls = models.BooleanField(_("use HTTPS"), default=True)
     timeout_seconds = models.PositiveIntegerField(
@@ -70,8 +101,13 @@ class PbxConnection(models.Model):
     def connection_settings(self):
         """The plain values the Kerio client needs (it knows no models)."""
         from providers.kerio import ConnectionSettings
+        from providers.kerio.tls import normalize_fingerprint
 
         return ConnectionSettings(
+            tls_fingerprint=normalize_fingerprint(self.tls_fingerprint)
+            if self.tls_fingerprint
+            else "",
+            ca_pem=self.ca_pem,
             host=self.host,
             port=self.port,
             username=self.username,
@@ -81,6 +117,48 @@ class PbxConnection(models.Model):
             timeout=float(self.timeout_seconds),
             scheme="https" if self.use_tls else "http",
         )
+
+
+class KerioSession(models.Model):
+    """The Kerio session kept for one PBX between polls and syncs, and its failed logins.
+
+    Written by the client's keeper (``providers.session_keeper``) only. The token and cookies
+    are secrets: encrypted at rest and shown nowhere. ``paused_reason`` is set when the PBX
+    refused a login: no login is tried again until the settings change or an administrator
+    presses Tekshirish or Sync now; ``failed_logins`` (epoch seconds) caps tries at 3 in 15
+    minutes whatever happens.
+    """
+
+    class Paused(models.TextChoices):
+        NO = "", _("no")
+        REFUSED = "refused", _("the password was refused")
+        BLOCKED = "blocked", _("the PBX blocked this server")
+
+    pbx = models.OneToOneField(
+        PbxConnection, on_delete=models.CASCADE, related_name="kerio_session", editable=False
+    )
+    token = EncryptedCharField(max_length=255, blank=True, editable=False)
+    cookies = EncryptedTextField(blank=True, editable=False)
+    failed_logins = models.JSONField(default=list, blank=True, editable=False)
+    paused_reason = models.CharField(
+        max_length=10, choices=Paused.choices, blank=True, editable=False
+    )
+    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Kerio session")
+        verbose_name_plural = _("Kerio sessions")
+
+    def __str__(self):
+        return f"{self.pbx}"
+
+    def pause_message(self):
+        """Plain words for the banner and the health page, or "" when logins are not paused."""
+        from providers.session_keeper import pause_state
+
+        state = pause_state(self)
+        return state.user_message if state is not None else ""
 
 
 class SipTrunk(models.Model):

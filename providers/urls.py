@@ -15,4 +15,5 @@ urlpatterns = [
     path("kerio/check/", views.pbx_check, name="pbx_check_new"),
     path("kerio/<int:pk>/", views.pbx_edit, name="pbx_edit"),
     path("kerio/<int:pk>/check/", views.pbx_check, name="pbx_check"),
+    path("kerio/<int:pk>/trust/", views.pbx_trust_certificate, name="pbx_trust_certificate"),
 ]

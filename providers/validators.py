@@ -43,3 +43,28 @@ def validate_regex(value: str) -> None:
             params={"error": exc},
             code="invalid_regex",
         ) from exc
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name such as Asia/Tashkent, or UTC."""
+    from providers.kerio.clock import is_known_zone
+
+    if not is_known_zone(value):
+        raise ValidationError(
+            _("Enter a time zone name such as Asia/Tashkent or UTC."),
+            code="invalid_time_zone",
+        )
+
+
+def validate_fingerprint(value: str) -> None:
+    from providers.kerio.tls import normalize_fingerprint
+
+    if not value:
+        return
+    try:
+        normalize_fingerprint(value)
+    except ValueError:
+        raise ValidationError(
+            _("A SHA-256 fingerprint is 64 hexadecimal digits (colons are optional)."),
+            code="invalid_fingerprint",
+        ) from None

@@ -14,9 +14,11 @@ from accounts import audit
 from accounts.models import AuditEntry
 from providers.forms import PbxConnectionForm, SipTrunkForm
 from providers.kerio import CheckResult, check_connection
+from providers.kerio.tls import format_fingerprint, normalize_fingerprint
 from providers.models import PbxConnection, SipTrunk
 from providers.page_calls import page_settings
 from providers.services import save_pbx_connection
+from providers.session_keeper import keeper_for, logins_paused, resume_logins
 
 
 def settings_index(request):
@@ -86,7 +88,7 @@ def pbx_edit(request, pk):
 
 def _pbx_form(request, pbx: PbxConnection):
     creating = pbx.pk is None
-    form = PbxConnectionForm(request.POST or None, instance=pbx)
+    form = PbxConnectionForm(request.POST or None, request.FILES or None, instance=pbx)
     if request.method == "POST" and form.is_valid():
         try:
             pbx = _save_pbx(pbx.pk, form)
@@ -100,7 +102,7 @@ def _pbx_form(request, pbx: PbxConnection):
     return render(
         request,
         "providers/pbx_form.html",
-        {"form": form, "pbx": pbx, "creating": creating},
+        {"form": form, "pbx": pbx, "creating": creating, **_login_pause(pbx)},
     )
 
 
@@ -108,6 +110,11 @@ def _save_pbx(pk: int | None, form: PbxConnectionForm) -> PbxConnection:
     return save_pbx_connection(
         form.cleaned_data["name"], pk=pk, password=form.new_password, **form.connection_values()
     )
+
+
+def _login_pause(pbx: PbxConnection) -> dict:
+    paused = logins_paused(pbx) if pbx.pk else None
+    return {"logins_paused": paused.user_message if paused else ""}
 
 
 @require_POST
@@ -120,13 +127,13 @@ def pbx_check(request, pk=None):
     pbx = get_object_or_404(PbxConnection, pk=pk) if pk is not None else PbxConnection()
     form = None
     if "host" in request.POST:
-        form = PbxConnectionForm(request.POST, instance=pbx)
+        form = PbxConnectionForm(request.POST, request.FILES, instance=pbx)
     result = None
     if form is None or form.is_valid():
         # A valid form has already put its values (and any new password) on `pbx`.
         # A page's short timeout and no retries: a hung PBX answers within gunicorn's timeout.
         connection = page_settings(pbx)
-        result = check_connection(connection)
+        result = _check(pbx, connection)
         audit.record(
             AuditEntry.Action.CHECK,
             obj=pbx if pbx.pk else None,
@@ -148,6 +155,36 @@ def pbx_check(request, pk=None):
     if form is None:
         context["form"] = PbxConnectionForm(instance=pbx)
     return render(request, "providers/pbx_form.html", context)
+
+
+def _check(pbx: PbxConnection, connection) -> CheckResult:
+    """Check with the PBX's login guard: the administrator's press lifts a pause of logins,
+    but refused ones still count toward the limit."""
+    if pbx.pk is None:
+        return check_connection(connection, timestamps_zone=pbx.timestamps_timezone)
+    resume_logins(pbx)
+    return check_connection(
+        connection, keeper=keeper_for(pbx), timestamps_zone=pbx.timestamps_timezone
+    )
+
+
+@require_POST
+def pbx_trust_certificate(request, pk):
+    """ "Trust this certificate": pin the fingerprint the check showed (audited as a change of
+    the connection). Only a fingerprint is accepted, never a certificate from the browser."""
+    pbx = get_object_or_404(PbxConnection, pk=pk)
+    try:
+        fingerprint = normalize_fingerprint(request.POST.get("fingerprint", ""))
+    except ValueError:
+        messages.error(request, _("That is not a certificate fingerprint."))
+        return redirect("pbx_edit", pk=pbx.pk)
+    save_pbx_connection(pbx.name, verify_tls=True, tls_fingerprint=format_fingerprint(fingerprint))
+    messages.success(
+        request,
+        _("The certificate %(fingerprint)s is trusted for “%(name)s”; no other is accepted.")
+        % {"fingerprint": format_fingerprint(fingerprint), "name": pbx.name},
+    )
+    return redirect("pbx_edit", pk=pbx.pk)
 
 
 def _check_summary(result: CheckResult) -> str:

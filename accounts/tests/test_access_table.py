@@ -88,6 +88,7 @@ EXPECTED = {
     "user_edit": from_role("administrator", OK),
     "user_reset_password": from_role("administrator", POST_ONLY),
     "user_set_active": from_role("administrator", POST_ONLY),
+    "pbx_trust_certificate": from_role("administrator", POST_ONLY),
 }
 
 

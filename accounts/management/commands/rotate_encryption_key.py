@@ -35,7 +35,7 @@ class Command(BaseCommand):
                     cursor.execute(f"SELECT {pk}, {column} FROM {table}")  # noqa: S608
                     rows = cursor.fetchall()
                 for pk_value, stored in rows:
-                    if stored is None:
+                    if not stored:
                         continue
                     try:
                         plain = decrypt_str(stored)

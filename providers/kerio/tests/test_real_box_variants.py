@@ -129,14 +129,12 @@ def test_a_local_time_box_writes_its_wall_clock_as_epoch(make_kerio_simulator):
         local = client.call_history_page(0, 5).records
 
     shift = dt.timedelta(hours=5).total_seconds()
-    assert [r["TIMESTAMP"] - u["TIMESTAMP"] for r, u in zip(local, utc, strict=True)] == [
-        shift
-    ] * 5
+    assert [r["TIMESTAMP"] - u["TIMESTAMP"] for r, u in zip(local, utc, strict=True)] == [shift] * 5
 
 
 def test_the_box_blocks_the_address_after_repeated_failed_logins(make_kerio_simulator):
     simulator = make_kerio_simulator(lockout_after=3)
-    wrong = simulator.connection_settings(password="typo")  # noqa: S106 - the test's own
+    wrong = simulator.connection_settings(password="typo")
 
     for _attempt in range(3):
         with pytest.raises(LoginFailed) as refused, KerioClient(wrong) as client:
@@ -203,7 +201,7 @@ def test_an_expired_kept_session_is_renewed_once(kerio_simulator):
 
 def test_after_a_refused_login_the_keeper_stops_further_tries(kerio_simulator):
     keeper = MemoryKeeper()
-    wrong = kerio_simulator.connection_settings(password="typo")  # noqa: S106
+    wrong = kerio_simulator.connection_settings(password="typo")
 
     for _poll in range(20):
         with pytest.raises((LoginFailed, LoginsPaused)), KerioClient(wrong, keeper=keeper) as c:

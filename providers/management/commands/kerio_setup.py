@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from providers.kerio.tls import format_fingerprint, normalize_fingerprint
 from providers.models import PbxConnection
 from providers.services import save_pbx_connection
 
@@ -34,6 +35,21 @@ class Command(BaseCommand):
             help=_("Do not verify the PBX's certificate (only for a known self-signed one)."),
         )
         tls.add_argument("--ca-file", metavar="PATH", help=_("CA certificate (PEM) to verify it."))
+        tls.add_argument(
+            "--tls-fingerprint",
+            metavar="HEX",
+            help=_(
+                "Trust exactly the certificate with this SHA-256 fingerprint (colons optional), "
+                "as “Trust this certificate” does."
+            ),
+        )
+        parser.add_argument(
+            "--timestamps-timezone",
+            metavar="NAME",
+            help=_(
+                "Time zone of the PBX's timestamps: UTC (default) or a name such as Asia/Tashkent."
+            ),
+        )
         parser.add_argument("--no-tls", action="store_true", help=_("Use plain HTTP."))
         parser.add_argument("--disable", action="store_true", help=_("Save it disabled."))
 
@@ -49,10 +65,20 @@ class Command(BaseCommand):
         }
         if options["port"] is not None or not exists:
             fields["port"] = options["port"] if options["port"] is not None else 4021
-        if options["no_verify_tls"]:
-            fields.update(verify_tls=False, ca_file="")
+        if options["timestamps_timezone"]:
+            fields["timestamps_timezone"] = options["timestamps_timezone"].strip()
+        if options["tls_fingerprint"]:
+            try:
+                fingerprint = normalize_fingerprint(options["tls_fingerprint"])
+            except ValueError:
+                raise CommandError(
+                    _("A SHA-256 fingerprint is 64 hexadecimal digits (colons are optional).")
+                ) from None
+            fields.update(verify_tls=True, tls_fingerprint=format_fingerprint(fingerprint))
+        elif options["no_verify_tls"]:
+            fields.update(verify_tls=False, ca_file="", tls_fingerprint="")
         elif options["ca_file"]:
-            fields.update(verify_tls=True, ca_file=options["ca_file"])
+            fields.update(verify_tls=True, ca_file=options["ca_file"], tls_fingerprint="")
         elif not exists:
             fields.update(verify_tls=True, ca_file="")
         if fields.get("ca_file") and not os.path.isfile(fields["ca_file"]):
