@@ -283,6 +283,9 @@ SYNC_TIME_LIMIT_SECONDS = env.int("SYNC_TIME_LIMIT_SECONDS", default=30 * 60)
 # A run holds its PBX for this long at a time, renewed while its process lives: a run whose
 # worker was killed frees the PBX for the next scheduled sync within this time.
 SYNC_LOCK_LEASE_SECONDS = env.int("SYNC_LOCK_LEASE_SECONDS", default=30)
+# A recording belongs to a call when it started within this many seconds of the call's start
+# or of its answer (Kerio does not say which one STARTED is).
+RECORDING_MATCH_SECONDS = env.int("RECORDING_MATCH_SECONDS", default=5)
 # After repeated failures the schedule waits longer and longer before trying a PBX again
 # (2, 4, 8… sync intervals), at most this long. "Sync now" does not wait.
 SYNC_BACKOFF_MAX_SECONDS = env.int("SYNC_BACKOFF_MAX_SECONDS", default=15 * 60)

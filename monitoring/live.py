@@ -15,8 +15,10 @@ from monitoring.directory import Directory, load_directory
 from monitoring.models import LiveCall, LiveSnapshot
 from monitoring.numbers import normalize_number
 from monitoring.sync.normalize import classify, storable
-from providers.kerio import KerioClient, KerioError
+from providers.kerio import KerioClient, KerioError, LoginsPaused
+from providers.kerio.values import as_code, as_whole
 from providers.models import PbxConnection
+from providers.session_keeper import keeper_for
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +28,8 @@ RINGING, CONNECTED = "ringing", "talking"
 
 
 def _seconds(value) -> int:
-    try:
-        return max(int(float(value)), 0)
-    except (TypeError, ValueError, OverflowError):
-        return 0
+    seconds = as_whole(value)
+    return min(max(seconds, 0), 2**31 - 1) if seconds is not None else 0
 
 
 def _party(value) -> tuple[str, str]:
@@ -43,14 +43,6 @@ def _party(value) -> tuple[str, str]:
     # PostgreSQL stores no NUL character.
     number, name = number.replace("\x00", "").strip(), name.replace("\x00", "").strip()
     return number[:100], name[:255]
-
-
-def _status_code(value) -> int | None:
-    try:
-        code = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return code if -(2**31) <= code < 2**31 else None
 
 
 def live_call(raw: dict, directory: Directory, now: dt.datetime) -> LiveCall:
@@ -71,7 +63,7 @@ def live_call(raw: dict, directory: Directory, now: dt.datetime) -> LiveCall:
         extension=extension[:32],
         direction=direction,
         state=CONNECTED if talk > 0 else RINGING,
-        status_code=_status_code(raw.get("STATUS")),
+        status_code=as_code(raw.get("STATUS")),
         total_seconds=total,
         talk_seconds=talk,
         started_at=now - dt.timedelta(seconds=total),
@@ -91,11 +83,14 @@ def poll_live_calls(pbx: PbxConnection) -> LiveSnapshot:
         retries=0,
     )
     try:
-        with KerioClient(settings) as client:
+        # The PBX's kept session: one login per session, not one per poll.
+        with KerioClient(settings, keeper=keeper_for(pbx)) as client:
             calls = client.active_calls()
             directory = load_directory(client, pbx)
     except KerioError as exc:
-        logger.warning("%s: live calls could not be read: %s", pbx, exc)
+        # Paused logins are said once, by the keeper and the banner, not every few seconds.
+        level = logging.DEBUG if isinstance(exc, LoginsPaused) else logging.WARNING
+        logger.log(level, "%s: live calls could not be read: %s", pbx, exc)
         snapshot.is_stale = True
         snapshot.error = str(exc.user_message)
         snapshot.error_at = timezone.now()

@@ -2,8 +2,9 @@
 
 Kerio keeps recordings apart from the call history, with no link between the two. A recording
 belongs to a call when it started at the call's start (or when the call was answered, which is
-when recording begins) give or take a few seconds, and its extension or caller ID is one of the
-call's parties. The lookup asks Kerio for the recordings of the call's extension, newest first,
+when recording begins: Kerio does not say which STARTED means) give or take
+``RECORDING_MATCH_SECONDS``, read in the PBX's clock, and its extension or caller ID is one of
+the call's parties. The lookup asks Kerio for the recordings of the call's extension, newest first,
 and reads back only as far as the call's start; its answer is cached so the detail page and the
 audio request ask Kerio once.
 """
@@ -14,13 +15,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from monitoring import optional_cache
 from monitoring.models import Call
 from monitoring.numbers import national_number
 from providers.kerio import KerioClient, KerioError
+from providers.kerio.clock import pbx_instant
+from providers.kerio.values import as_number, as_whole
 from providers.page_calls import PbxSlow, check_deadline, page_call, page_deadline, page_settings
+from providers.session_keeper import keeper_for
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +35,6 @@ _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9._+-]")
 _AUDIO_TYPE = re.compile(r"audio/[a-z0-9][a-z0-9.+-]{0,63}")
 ATTACHMENT_TYPE = "application/octet-stream"
 
-# How far apart a recording's start and the call's start (or answer) may be.
-TOLERANCE_SECONDS = 5
 # Recordings asked for per request, and the most requests one lookup makes.
 PAGE_SIZE = 100
 MAX_PAGES = 20
@@ -98,17 +101,25 @@ class RecordingStream:
             self._client.close()
 
 
-def _epoch(value) -> float | None:
-    if isinstance(value, bool):
+def _tolerance() -> int:
+    return settings.RECORDING_MATCH_SECONDS
+
+
+def _started(item: dict, zone_name: str) -> float | None:
+    """A recording's STARTED as a true epoch (the PBX may write its local time)."""
+    epoch = as_number(item.get("STARTED"))
+    if epoch is None:
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    try:
+        return pbx_instant(epoch, zone_name).timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _client(call: Call) -> KerioClient:
+    """A client on the PBX's kept session, under its login guard, with a page's short timeout
+    and no retries."""
+    return KerioClient(page_settings(call.pbx), keeper=keeper_for(call.pbx))
 
 
 def _parties(call: Call) -> set[str]:
@@ -131,13 +142,16 @@ def match_recording(call: Call, items: list[dict]) -> Recording | None:
     start = call.started_at.timestamp()
     moments = (start, start + call.wait_seconds)
     parties = _parties(call)
+    zone_name = call.pbx.timestamps_timezone
     best, best_gap = None, None
     for item in items:
-        started = _epoch(item.get("STARTED"))
+        if not isinstance(item, dict):
+            continue
+        started = _started(item, zone_name)
         if started is None or item.get("ID") in (None, ""):
             continue
         gap = min(abs(started - moment) for moment in moments)
-        if gap > TOLERANCE_SECONDS:
+        if gap > _tolerance():
             continue
         extension = str(item.get("EXTENSION") or "")
         caller = str(item.get("CALLER_ID") or "")
@@ -149,7 +163,7 @@ def match_recording(call: Call, items: list[dict]) -> Recording | None:
                 id=str(item["ID"]),
                 name=str(item.get("NAME") or ""),
                 started_at=datetime.fromtimestamp(started, UTC),
-                duration=int(_epoch(item.get("DURATION")) or 0) or None,
+                duration=max(as_whole(item.get("DURATION")) or 0, 0) or None,
                 extension=extension,
                 caller_id=caller,
             )
@@ -164,14 +178,19 @@ def search_recording(
     conditions = _conditions(call)
     if conditions is None:
         return None
-    oldest_wanted = call.started_at.timestamp() - TOLERANCE_SECONDS
+    oldest_wanted = call.started_at.timestamp() - _tolerance()
+    zone_name = call.pbx.timestamps_timezone
     for page in range(MAX_PAGES):
         check_deadline(deadline)
         items = client.recordings(start=page * PAGE_SIZE, limit=PAGE_SIZE, conditions=conditions)
         found = match_recording(call, items)
         if found is not None:
             return found
-        times = [t for t in (_epoch(item.get("STARTED")) for item in items) if t is not None]
+        times = [
+            t
+            for t in (_started(item, zone_name) for item in items if isinstance(item, dict))
+            if t is not None
+        ]
         if len(items) < PAGE_SIZE or not times or min(times) < oldest_wanted:
             return None
     return None
@@ -189,7 +208,7 @@ def find_recording(call: Call) -> Recording | None:
     if not call.pbx.enabled:
         raise RecordingUnavailable(_("The connection to this PBX is turned off in the settings."))
     try:
-        with page_call(call.pbx), KerioClient(page_settings(call.pbx)) as client:
+        with page_call(call.pbx), _client(call) as client:
             recording = search_recording(call, client, page_deadline())
     except PbxSlow as exc:
         raise RecordingUnavailable(exc.user_message) from exc
@@ -208,7 +227,7 @@ def open_recording(call: Call) -> RecordingStream | None:
     recording = find_recording(call)
     if recording is None:
         return None
-    client = KerioClient(page_settings(call.pbx))
+    client = _client(call)
     try:
         with page_call(call.pbx):
             download = client.download_recording(recording.id)

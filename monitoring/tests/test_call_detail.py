@@ -105,7 +105,7 @@ def test_it_says_there_is_no_recording_when_none_matches(admin_client, kerio_sim
     call.save()
     html = admin_client.get(reverse("call_recording", args=[call.pk]), **HTMX).content.decode()
     assert "<audio" not in html
-    assert "has no recording" in html
+    assert "No recording found" in html
 
 
 def test_it_does_not_take_another_extensions_recording(admin_client, kerio_simulator):

@@ -4,6 +4,7 @@ number's history."""
 import json
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.models import Count, Max, Min, Q
@@ -289,11 +290,12 @@ def call_detail(request, pk):
 
 
 def _recording_context(call: Call) -> dict:
+    context = {"recording_checked": True, "recording_window": settings.RECORDING_MATCH_SECONDS}
     try:
         recording = recordings.find_recording(call)
     except recordings.RecordingUnavailable as exc:
-        return {"recording_checked": True, "recording": None, "recording_error": exc.user_message}
-    return {"recording_checked": True, "recording": recording, "recording_error": None}
+        return {**context, "recording": None, "recording_error": exc.user_message}
+    return {**context, "recording": recording, "recording_error": None}
 
 
 def call_recording(request, pk):
@@ -314,7 +316,7 @@ def call_recording_audio(request, pk):
         return HttpResponse(str(exc.user_message), status=502, content_type="text/plain")
     if stream is None:
         return HttpResponse(
-            _("Kerio Operator has no recording of this call."),
+            _("No recording found for this call on Kerio Operator."),
             status=404,
             content_type="text/plain",
         )
