@@ -14,6 +14,7 @@ from monitoring import export_jobs, live, sync
 from monitoring.callbacks import derive
 from monitoring.models import Heartbeat, SyncRun
 from providers.models import PbxConnection
+from providers.session_keeper import logins_paused
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +41,15 @@ def sync_pbx(pbx_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: bool = 
 
 @shared_task(name="monitoring.tasks.sync_all", acks_late=True, soft_time_limit=30, time_limit=60)
 def sync_all() -> None:
-    """Queue one sync per enabled PBX that is not syncing already nor backing off after
-    repeated failures (see monitoring.sync.backoff_delay)."""
+    """Queue one sync per enabled PBX that is not syncing already, nor backing off after
+    repeated failures (see monitoring.sync.backoff_delay), nor refused its password (logins are
+    paused until the settings change or an administrator asks again)."""
     for pbx in PbxConnection.objects.filter(enabled=True):
         if sync.sync_is_running(pbx):
+            continue
+        if logins_paused(pbx) is not None:
+            # No run at all: it would only fail, and the banner already says why.
+            logger.debug("%s: logins are paused; the scheduled sync waits", pbx)
             continue
         until = sync.backoff_until(pbx)
         if until is not None:

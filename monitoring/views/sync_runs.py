@@ -15,6 +15,7 @@ from monitoring import tasks
 from monitoring.models import SyncRun
 from monitoring.sync import sync_is_running
 from providers.models import PbxConnection
+from providers.session_keeper import resume_logins
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ def sync_now(request, pbx_id):
             % {"name": pbx.name},
         )
     else:
+        # The administrator asks to try again: a pause of logins after a refusal is lifted (the
+        # cap of refused logins in 15 minutes still holds).
+        resume_logins(pbx)
         try:
             tasks.sync_pbx.delay(pbx.id, trigger=SyncRun.Trigger.BUTTON.value)
         except (OperationalError, OSError) as exc:
