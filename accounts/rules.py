@@ -48,6 +48,7 @@ RULES: dict[str, Role] = {
     "user_edit": Role.ADMINISTRATOR,
     "user_reset_password": Role.ADMINISTRATOR,
     "user_set_active": Role.ADMINISTRATOR,
+    "pbx_diagnostics": Role.ADMINISTRATOR,
 }
 
 

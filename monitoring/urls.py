@@ -1,6 +1,15 @@
 from django.urls import path
 
-from monitoring.views import callbacks, calls, dashboard, exports, health, pbx_removal, sync_runs
+from monitoring.views import (
+    callbacks,
+    calls,
+    dashboard,
+    diagnostics,
+    exports,
+    health,
+    pbx_removal,
+    sync_runs,
+)
 
 urlpatterns = [
     # Dashboard and live calls
@@ -28,6 +37,8 @@ urlpatterns = [
     path("pbx/<int:pbx_id>/sync-runs/", sync_runs.sync_run_list, name="sync_run_list"),
     # Deleting a PBX connection with its calls (the demo PBX's, once a real one is there)
     path("pbx/<int:pbx_id>/delete/", pbx_removal.pbx_delete, name="pbx_delete"),
+    # Diagnostics of a PBX for support (the same document as `manage.py kerio_probe`)
+    path("pbx/<int:pbx_id>/diagnostics/", diagnostics.pbx_diagnostics, name="pbx_diagnostics"),
     # System health
     path("health/", health.health, name="health"),
 ]

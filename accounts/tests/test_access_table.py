@@ -72,6 +72,7 @@ EXPECTED = {
     "health": from_role("supervisor", OK),
     "sync_run_list": from_role("supervisor", OK),
     "sync_now": from_role("administrator", POST_ONLY),
+    "pbx_diagnostics": from_role("administrator", OK),
     "settings": from_role("administrator", OK),
     "sip_trunk_list": from_role("administrator", OK),
     "sip_trunk_create": from_role("administrator", OK),

@@ -71,6 +71,7 @@ class Probe:
         self.mask = mask
         self.report: dict = {"methods": {}, "errors": {}}
         self.history: list = []
+        self.raw: dict = {}  # every answer, unmasked, for the caller's own reading
 
     def _ask(self, method: str, call: Callable[[], object]):
         try:
@@ -83,6 +84,7 @@ class Probe:
                 "explanation": str(exc.user_message),
             }
             return None
+        self.raw[method] = answer
         self.report["methods"][method] = {
             "answer": mask_numbers(answer) if self.mask else answer,
             "types": [field_types(item) for item in answer]
