@@ -140,6 +140,15 @@ class CallPaginator(Paginator):
 _PARTY_COLUMNS = ("from_number", "from_name", "to_number", "to_name", "extension")
 
 
+def _status_label(statuses: dict, status: str, code: int | None) -> str:
+    """The status in words; a code the product does not know (a "blacklisted" call, say) is
+    shown with it, so it can be looked up."""
+    label = statuses.get(status, status)
+    if status == CallStatus.UNKNOWN and code is not None:
+        return f"{label} ({code})"
+    return label
+
+
 def table_page(rows: list[dict]) -> list[dict]:
     """The calls table's rows from `filters.TABLE_COLUMNS` values, with what the template prints
     besides the columns: the call's link, the labels of its direction and status, and where each
@@ -157,7 +166,7 @@ def table_page(rows: list[dict]) -> list[dict]:
                 "from_link": number_link(row["from_number"], extension),
                 "to_link": number_link(row["to_number"], extension),
                 **{name: neutral(row[name]) for name in _PARTY_COLUMNS},
-                "status_label": statuses.get(row["status"], row["status"]),
+                "status_label": _status_label(statuses, row["status"], code),
                 "status_title": f"Kerio {code}" if code is not None else "",
             }
         )

@@ -88,15 +88,6 @@ def clock_message(code: str, params: dict):
             ),
             params,
         )
-    if code == "live":
-        return _format(
-            _(
-                "A call in progress on the PBX started %(offset)s hours away from this server's "
-                "clock. Check the PBX's clock and “Time zone of the PBX's timestamps” "
-                "(currently %(zone)s)."
-            ),
-            params,
-        )
     return _("The PBX's clock disagrees with this server's clock.")
 
 
@@ -113,16 +104,3 @@ def newest_record_warning(
     if ahead <= TOLERANCE:
         return None
     return ClockWarning("future", {"offset": _offset_text(ahead), "zone": zone_name or UTC_NAME})
-
-
-def live_start_warning(
-    epoch: float | None, zone_name: str | None, now: dt.datetime, call_seconds: int
-) -> ClockWarning | None:
-    """A warning when a live call's own start time is far from ``now - its duration``."""
-    if epoch is None:
-        return None
-    expected = now - dt.timedelta(seconds=call_seconds)
-    gap = pbx_instant(epoch, zone_name) - expected
-    if abs(gap) <= TOLERANCE:
-        return None
-    return ClockWarning("live", {"offset": _offset_text(gap), "zone": zone_name or UTC_NAME})
