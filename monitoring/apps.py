@@ -9,9 +9,13 @@ class MonitoringConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
+        from monitoring.clock import on_clock_changed
         from monitoring.models import SyncState
         from providers.models import PbxConnection
+        from providers.services import pbx_clock_changed
 
         post_save.connect(
             SyncState.create_for_new_pbx, sender=PbxConnection, dispatch_uid="monitoring-sync-state"
         )
+        # Stored calls follow a change of the PBX's timestamp zone.
+        pbx_clock_changed.connect(on_clock_changed, dispatch_uid="monitoring-clock")

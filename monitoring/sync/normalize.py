@@ -1,10 +1,13 @@
 """One Kerio call-history record → the fields of a Call.
 
-Defensive by design: numeric strings become numbers, nulls and missing keys become empty values,
-unknown STATUS codes become "unknown" with the code kept, and the record itself is stored exactly
-as received (but for NUL characters, which no PostgreSQL column holds: see ``storable``). A record
-that cannot be understood (no usable TIMESTAMP, a field of the wrong type)
-raises ``Rejected`` with the reason, so the sync can keep it aside instead of losing it.
+Defensive by design: numbers are accepted as JSON numbers, numeric strings or float-looking
+strings (nothing settles which a box sends), nulls and missing optional keys (names, types, ID)
+become empty values, unknown STATUS codes become "unknown" with the code kept, and the record
+itself is stored exactly as received (but for NUL characters, which no PostgreSQL column holds:
+see ``storable``). TIMESTAMP is read in the PBX's clock (``timestamps_timezone``). A record that
+cannot be understood (a field the product cannot do without missing or renamed, no usable
+TIMESTAMP, a field of the wrong type) raises ``Rejected`` with the reason, so the sync can keep
+it aside instead of losing it.
 """
 
 import datetime as dt
@@ -19,6 +22,8 @@ from django.utils.translation import gettext as _
 from monitoring.directory import Directory
 from monitoring.models import KERIO_STATUS, Call, CallStatus, Direction
 from monitoring.numbers import national_number, normalize_number
+from providers.kerio.clock import pbx_instant
+from providers.kerio.values import as_whole
 
 # Plausible call start times: 2000-01-01 .. 2100-01-01 (anything else is not epoch seconds).
 EARLIEST_TIMESTAMP = 946_684_800
@@ -31,12 +36,42 @@ _MAX_LENGTH = {
 }
 
 
-class Rejected(ValueError):
-    """The record cannot be understood; ``reason`` says why in plain words."""
+# Fields without which a record says nothing usable: when one is missing (or renamed by a box
+# that differs), the record is rejected with the field named, rather than stored with a guess.
+INDISPENSABLE = ("TIMESTAMP", "FROM_NUM", "TO_NUM", "CALL_DURATION", "ANSWERED_DURATION", "STATUS")
+MISSING_FIELD = "missing_field"
 
-    def __init__(self, reason: str):
+
+class Rejected(ValueError):
+    """The record cannot be understood; ``reason`` says why in plain words. A rejection that
+    is stored by code carries ``code`` and ``params`` (see ``rejection_message``)."""
+
+    def __init__(self, reason: str, *, code: str = "", params: dict | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.code = code
+        self.params = params or {}
+
+
+def rejection_message(code: str, params: dict):
+    """The words of a rejection stored by code, in the reader's language."""
+    if code == MISSING_FIELD:
+        return _(
+            "The record has no %(field)s field (missing or renamed); the product cannot do "
+            "without it."
+        ) % {"field": params.get("field", "?")}
+    return ""
+
+
+def _require_fields(record: dict) -> None:
+    present = {key.casefold() for key in record if isinstance(key, str)}
+    for name in INDISPENSABLE:
+        if name not in record and name.casefold() not in present:
+            raise Rejected(
+                str(rejection_message(MISSING_FIELD, {"field": name})),
+                code=MISSING_FIELD,
+                params={"field": name},
+            )
 
 
 def storable(value):
@@ -100,10 +135,11 @@ def _is_number(value) -> bool:
 
 
 def sort_second(record) -> int | None:
-    """The whole second the PBX sorts this record by, when its TIMESTAMP is a JSON number.
+    """The whole second the PBX sorts this record by (in the PBX's own clock), when its
+    TIMESTAMP is a number, as a JSON number or a numeric string.
 
-    Records whose TIMESTAMP is text or missing cannot be placed in the PBX's time order; the
-    sync handles them apart.
+    Records whose TIMESTAMP is other text or missing cannot be placed in the PBX's time order;
+    the sync handles them apart.
     """
     if not isinstance(record, dict):
         return None
@@ -112,6 +148,8 @@ def sort_second(record) -> int | None:
         return value
     if type(value) is float and math.isfinite(value):
         return math.floor(value)
+    if type(value) is str:
+        return as_whole(value)
     return None
 
 
@@ -202,10 +240,19 @@ def classify(from_number: str, to_number: str, directory: Directory) -> tuple[st
     return Direction.INBOUND, to_number if to_internal else "", national_number(from_number)
 
 
-def normalize_record(record, directory: Directory) -> dict:
-    """The Call fields of one history record (all but ``pbx`` and ``key``); raises Rejected."""
+def _started_at(epoch: int, zone_name: str | None) -> dt.datetime:
+    if not zone_name or zone_name == "UTC":
+        return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
+    return pbx_instant(epoch, zone_name)
+
+
+def normalize_record(record, directory: Directory, zone_name: str | None = None) -> dict:
+    """The Call fields of one history record (all but ``pbx`` and ``key``); raises Rejected.
+
+    ``zone_name`` is the PBX's "time zone of its timestamps" (None or "UTC": true epochs)."""
     if not isinstance(record, dict):
         raise Rejected(_("The record is not a JSON object."))
+    _require_fields(record)
     started = _timestamp(record)
     total = _seconds(record, "CALL_DURATION")
     talk = _seconds(record, "ANSWERED_DURATION")
@@ -216,7 +263,7 @@ def normalize_record(record, directory: Directory) -> dict:
     direction, extension, external = classify(from_normalized, to_normalized, directory)
     status, code = _status(record)
     return {
-        "started_at": dt.datetime.fromtimestamp(started, tz=dt.UTC),
+        "started_at": _started_at(started, zone_name),
         "direction": direction,
         "from_number": from_number,
         "from_number_normalized": from_normalized,

@@ -17,6 +17,7 @@ from monitoring.sync.normalize import (
     content_digest,
     normalize_record,
     record_key,
+    sort_second,
 )
 
 DIRECTORY = Directory.build(
@@ -108,13 +109,51 @@ def test_types_are_forgiven_where_the_meaning_is_clear(changes, field, value):
     assert normalize_record(record(**changes), DIRECTORY)[field] == value
 
 
-def test_missing_fields_are_empty_and_extra_fields_stay_in_raw():
-    raw = {"TIMESTAMP": 1_767_225_600, "QUEUE_ID": 7, "NEW_FIELD": {"a": [1, 2]}}
+def test_missing_optional_fields_are_empty_and_extra_fields_stay_in_raw():
+    raw = {
+        "TIMESTAMP": 1_767_225_600, "FROM_NUM": None, "TO_NUM": "", "CALL_DURATION": None,
+        "ANSWERED_DURATION": "", "STATUS": 9, "QUEUE_ID": 7, "NEW_FIELD": {"a": [1, 2]},
+    }  # fmt: skip
     fields = normalize_record(raw, DIRECTORY)
     assert fields["from_number"] == fields["to_number"] == fields["from_name"] == ""
-    assert fields["status"] == CallStatus.UNKNOWN
+    assert fields["to_name"] == ""
+    assert (fields["status"], fields["status_code"]) == (CallStatus.UNKNOWN, 9)
     assert fields["total_seconds"] == 0
     assert fields["raw"] is raw
+
+
+@pytest.mark.parametrize(
+    "field", ["TIMESTAMP", "FROM_NUM", "TO_NUM", "CALL_DURATION", "ANSWERED_DURATION", "STATUS"]
+)
+def test_a_record_without_an_indispensable_field_is_rejected_by_code(field):
+    raw = record()
+    raw[field.lower()] = raw.pop(field)  # renamed: lower case still counts as the field
+    normalize_record(raw, DIRECTORY)
+    raw[f"{field}_RENAMED"] = raw.pop(field.lower())
+
+    with pytest.raises(Rejected) as rejected:
+        normalize_record(raw, DIRECTORY)
+
+    assert (rejected.value.code, rejected.value.params) == ("missing_field", {"field": field})
+    assert f"The record has no {field} field" in rejected.value.reason
+
+
+def test_a_numeric_string_timestamp_has_a_place_in_the_time_order():
+    assert sort_second(record(TIMESTAMP="1767225600")) == 1_767_225_600
+    assert sort_second(record(TIMESTAMP=" 1767225600.9 ")) == 1_767_225_600
+    assert sort_second(record(TIMESTAMP="soon")) is None
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [("UTC", "2026-01-01 00:00"), ("Asia/Tashkent", "2025-12-31 19:00"),
+     ("America/New_York", "2026-01-01 05:00")],
+)  # fmt: skip
+def test_the_timestamp_is_read_in_the_pbx_zone(zone, expected):
+    fields = normalize_record(record(TIMESTAMP="1767225600"), DIRECTORY, zone)
+
+    assert fields["started_at"].strftime("%Y-%m-%d %H:%M") == expected
+    assert fields["started_at"].utcoffset() == dt.timedelta(0)
 
 
 @pytest.mark.parametrize(
