@@ -32,7 +32,8 @@ def pbx_banners_of(pbxes) -> dict:
 
 
 def _value(pbx, lookup: str):
-    """What ``values(lookup)`` would give for this instance (``sync_state__last_error``)."""
+    """What ``values(lookup)`` would give for this instance (``sync_state__last_error``; None
+    where a related row does not exist)."""
     value = pbx
     for name in lookup.split("__"):
         value = getattr(value, name, None)  # None, as values() gives, for a missing state

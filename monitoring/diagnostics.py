@@ -11,7 +11,8 @@ import json
 
 from django.utils import timezone
 
-from monitoring.normalize import Directory, Rejected, normalize_record
+from monitoring.directory import Directory
+from monitoring.sync.normalize import Rejected, normalize_record
 from providers.kerio import KerioClient, KerioError
 from providers.kerio.clock import newest_record_warning, pbx_instant
 from providers.kerio.probe import Probe, mask_numbers
@@ -32,7 +33,7 @@ def _plain(value):
 
 def _reading(record, directory: Directory, zone_name: str) -> dict:
     try:
-        fields = normalize_record(record, directory)
+        fields = normalize_record(record, directory, zone_name)
     except Rejected as exc:
         return {"rejected": exc.reason}
     fields.pop("raw", None)

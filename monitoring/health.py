@@ -20,6 +20,7 @@ from kombu.exceptions import KombuError
 from monitoring.formatting import ago, local_time
 from monitoring.models import Heartbeat, SyncRun, SyncState
 from providers.models import PbxConnection
+from providers.session_keeper import logins_paused, paused_by
 
 NETWORK_TIMEOUT = 1.0
 START_WORKER = "make run, or `celery -A callcenter worker --beat`"
@@ -85,6 +86,8 @@ SYNC_STATE_FIELDS = (
     "sync_state__last_success_at",
     "sync_state__last_started_at",
     "created_at",
+    "kerio_session__paused_reason",
+    "kerio_session__failed_logins",
 )
 
 
@@ -102,10 +105,13 @@ def sync_problems(
     if pbxes is None:
         pbxes = PbxConnection.objects.filter(enabled=True).values(*SYNC_STATE_FIELDS)
     for pbx in pbxes:
-        name, error, success_at, started_at, created_at = (
+        name, error, success_at, started_at, created_at, paused_reason, failed_logins = (
             pbx[field] for field in SYNC_STATE_FIELDS
         )
-        if sync_failed(error, success_at, started_at):
+        paused = paused_by(paused_reason, failed_logins, now)
+        if paused is not None:
+            reason = _("“%(pbx)s”: %(message)s") % {"pbx": name, "message": paused.user_message}
+        elif sync_failed(error, success_at, started_at):
             reason = _("The last sync of “%(pbx)s” failed: %(error)s") % {
                 "pbx": name,
                 "error": error,
@@ -131,6 +137,9 @@ def connection_check(pbx: PbxConnection, now: datetime) -> Check:
         "Check the address, user name and password in Settings → Kerio Operator, "
         "then press “Check connection”."
     )
+    paused = logins_paused(pbx)
+    if paused is not None:
+        return Check("connection", label, False, str(paused.user_message), fix)
     success_at = SyncState.of(pbx).last_success_at
     recent_success = success_at and now - success_at < sync_max_age()
     if pbx.last_check_ok is False and not (recent_success and success_at > pbx.last_check_at):

@@ -277,6 +277,10 @@ class SyncRun(models.Model):
     updated = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # The PBX's clock disagreed with ours (``providers.kerio.clock``): a code and its parameters,
+    # put in words when shown.
+    clock_warning_code = models.CharField(max_length=20, blank=True)
+    clock_warning_params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -284,6 +288,15 @@ class SyncRun(models.Model):
 
     def __str__(self):
         return f"{self.pbx} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+    @property
+    def clock_warning(self):
+        """The clock disagreement in the reader's language, or ""."""
+        from providers.kerio.clock import clock_message
+
+        if not self.clock_warning_code:
+            return ""
+        return clock_message(self.clock_warning_code, self.clock_warning_params)
 
     @property
     def duration(self):
@@ -298,8 +311,20 @@ class RejectedRecord(models.Model):
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="rejected_records")
     raw = models.JSONField()
     reason = models.TextField()
+    # A reason stored by code (see ``sync.normalize.rejection_message``), put in words when shown.
+    code = models.CharField(max_length=30, blank=True)
+    params = models.JSONField(default=dict, blank=True)
 
     def __str__(self):
+        return self.reason
+
+    @property
+    def message(self):
+        """Why the record was rejected, in the reader's language when stored by code."""
+        if self.code:
+            from monitoring.sync.normalize import rejection_message
+
+            return rejection_message(self.code, self.params) or self.reason
         return self.reason
 
 

@@ -40,8 +40,18 @@ class PbxConnectionAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "host", "port", "username", "password")}),
         (
             _("Connection"),
-            {"fields": ("use_tls", "verify_tls", "ca_file", "timeout_seconds", "enabled")},
+            {
+                "fields": (
+                    "use_tls",
+                    "verify_tls",
+                    "tls_fingerprint",
+                    "ca_file",
+                    "ca_upload",
+                    "timeout_seconds",
+                    "enabled",
+                )
+            },
         ),
-        (_("Calls"), {"fields": ("internal_number_pattern",)}),
+        (_("Calls"), {"fields": ("timestamps_timezone", "internal_number_pattern")}),
         (_("State"), {"classes": ("collapse",), "fields": readonly_fields}),
     )

@@ -35,10 +35,17 @@ def pause_state(row: KerioSession | None, now: dt.datetime | None = None) -> Log
     """Why no login may be tried now (as the error the client raises), or None."""
     if row is None:
         return None
+    return paused_by(row.paused_reason, row.failed_logins, now)
+
+
+def paused_by(
+    paused_reason: str | None, failed_logins: list | None, now: dt.datetime | None = None
+) -> LoginsPaused | None:
+    """``pause_state`` from a KerioSession's two fields (as ``values()`` reads them)."""
     now = now or timezone.now()
-    if row.paused_reason:
-        return LoginsPaused(reason=row.paused_reason)
-    failures = _recent(row.failed_logins, now)
+    if paused_reason:
+        return LoginsPaused(reason=paused_reason)
+    failures = _recent(failed_logins or [], now)
     if len(failures) >= MAX_FAILED_LOGINS:
         until = dt.datetime.fromtimestamp(min(failures), dt.UTC) + FAILED_LOGIN_WINDOW
         return LoginsPaused(reason="limit", until=until)

@@ -40,16 +40,20 @@ from django.utils.translation import gettext_lazy
 from kombu.exceptions import KombuError
 
 from monitoring.callbacks import derive
+from monitoring.clock import rederive_start_times
 from monitoring.directory import Directory, load_directory
 from monitoring.models import RejectedRecord, SyncRun, SyncState
 from monitoring.sync.concurrent_writes import write_concurrently
 from monitoring.sync.history import HistoryReader
 from monitoring.sync.lock import LockLost, SyncAlreadyRunning, SyncLock
-from monitoring.sync.normalize import Rejected, normalize_record, storable
+from monitoring.sync.normalize import Rejected, normalize_record, sort_second, storable
 from monitoring.sync.read_ahead import read_ahead
 from monitoring.sync.writer import Page, page_preparer, page_writer, page_writers
 from providers.kerio import KerioClient, KerioError
+from providers.kerio.clock import newest_record_warning, pbx_epoch
+from providers.kerio.values import as_whole
 from providers.models import PbxConnection
+from providers.session_keeper import keeper_for
 
 logger = logging.getLogger(__name__)
 
@@ -148,12 +152,15 @@ class _Run:
         self.run: SyncRun | None = None
         # number -> the earliest start among the calls of it this run stored.
         self.touched: dict[str, dt.datetime] = {}
+        self.zone_name = "UTC"
+        self.newest = _Newest()
 
     def begin(self, *, full: bool, since: dt.datetime | None) -> None:
         """Decide how far back to read and record the run as running."""
         pbx, state = self.pbx, self.state
         pbx.refresh_from_db()
         pbx.sync_state = state  # the caller's PBX sees the state this run writes
+        self.zone_name = pbx.timestamps_timezone
         self.previous_mark = state.read_back_to
         read_back_to = since if since is not None else (None if full else self.previous_mark)
         self.run = run = SyncRun(
@@ -179,17 +186,21 @@ class _Run:
 
     def read_and_store(self) -> None:
         """Read the calls in progress, the directory and the history; store it page by page."""
-        pbx, run, dry_run = self.pbx, self.run, self.dry_run
-        with KerioClient(pbx.connection_settings()) as client:
+        pbx, run, dry_run, zone_name = self.pbx, self.run, self.dry_run, self.zone_name
+        # The PBX's kept session, under its login guard (shared with the live poll).
+        with KerioClient(pbx.connection_settings(), keeper=keeper_for(pbx)) as client:
             live_read_at = timezone.now()
             self.live_start = oldest_live_start(client.active_calls(), live_read_at)
             directory = load_directory(client, pbx)
-            floor = math.floor(run.read_back_to.timestamp()) if run.read_back_to else None
+            # The floor is compared with the records' own TIMESTAMPs: in the PBX's clock.
+            floor = math.floor(pbx_epoch(run.read_back_to, zone_name)) if run.read_back_to else None
             reader = HistoryReader(client, page_size=settings.SYNC_PAGE_SIZE, floor=floor)
             # The next answers are read, normalized and prepared for writing in a thread while
             # this one is stored.
             prepare = page_preparer()
-            batches = read_ahead(lambda: _normalized_batches(reader, directory, prepare))
+            batches = read_ahead(
+                lambda: _normalized_batches(reader, directory, prepare, zone_name, self.newest)
+            )
             writes = write_concurrently(
                 batches, partial(page_writer, pbx.pk, dry_run), writers=page_writers(dry_run)
             )
@@ -219,6 +230,10 @@ class _Run:
         finished = timezone.now()
         run.outcome = SyncRun.Outcome.SUCCESS
         run.finished_at = finished
+        warning = newest_record_warning(self.newest.epoch, self.zone_name, finished)
+        if warning is not None:
+            run.clock_warning_code, run.clock_warning_params = warning.code, warning.params
+            logger.warning("%s: %s", self.pbx, warning.message)
         if self.dry_run:
             return run
         mark = next_read_back_to(self.started, self.live_start)
@@ -232,6 +247,7 @@ class _Run:
                 read_back_to=mark, last_success_at=finished, last_error=""
             )
         state.read_back_to, state.last_success_at, state.last_error = mark, finished, ""
+        self.follow_a_zone_change()
         logger.info(
             "%s: sync done in %s: %d pages, %d records, %d new, %d updated, %d rejected",
             self.pbx, finished - run.started_at, run.pages, run.fetched, run.created, run.updated,
@@ -265,6 +281,18 @@ class _Run:
                 "run manage.py rebuild_callbacks", self.pbx, len(touched), exc,
             )  # fmt: skip
 
+    def follow_a_zone_change(self) -> None:
+        """The timestamp zone changed while this run stored calls in the old one: read every
+        stored start again in the new one (keys do not depend on it)."""
+        zone_now = (
+            PbxConnection.objects.filter(pk=self.pbx.pk)
+            .values_list("timestamps_timezone", flat=True)
+            .first()
+        )
+        if zone_now is not None and zone_now != self.zone_name:
+            self.pbx.timestamps_timezone = zone_now
+            rederive_start_times(self.pbx)
+
     def fail(self, message) -> None:
         """Record the failure in words; the read-back mark stays where it was."""
         run, state = self.run, self.state
@@ -290,22 +318,40 @@ class _Batch:
     """One answer's records, normalized and prepared for writing, and those that were rejected."""
 
     page: Page
-    rejected: list[tuple[dict, str]]
+    rejected: list[tuple[dict, Rejected]]
     fetched: int
     pages: int
 
 
+@dataclass
+class _Newest:
+    """The newest TIMESTAMP the run read (in the PBX's clock), to compare with ours."""
+
+    epoch: int | None = None
+
+    def see(self, entries) -> None:
+        seconds = [s for s in (sort_second(record) for record, _key in entries) if s is not None]
+        if seconds and (self.epoch is None or max(seconds) > self.epoch):
+            self.epoch = max(seconds)
+
+
 def _normalized_batches(
-    reader: HistoryReader, directory: Directory, prepare: Callable[[dict], Page]
+    reader: HistoryReader,
+    directory: Directory,
+    prepare: Callable[[dict], Page],
+    zone_name: str,
+    newest: _Newest,
 ) -> Iterator[_Batch]:
     for entries in reader:
+        if newest.epoch is None:
+            newest.see(entries)  # the history comes newest first: the first answer has it
         rows: dict[str, dict] = {}
         rejected = []
         for record, key in entries:
             try:
-                rows[key] = normalize_record(record, directory)
+                rows[key] = normalize_record(record, directory, zone_name)
             except Rejected as exc:
-                rejected.append((record, exc.reason))
+                rejected.append((record, exc))
         yield _Batch(prepare(rows), rejected, len(entries), reader.pages)
 
 
@@ -341,12 +387,18 @@ def _count_page(run: SyncRun, batch: _Batch, counts: tuple[int, int], dry_run: b
     if batch.rejected:
         logger.warning(
             "%s: %d history record(s) rejected, e.g. %s", run.pbx, len(batch.rejected),
-            batch.rejected[0][1],
+            batch.rejected[0][1].reason,
         )  # fmt: skip
         if not dry_run:
             RejectedRecord.objects.bulk_create(
-                RejectedRecord(run=run, raw=storable(record), reason=reason)
-                for record, reason in batch.rejected
+                RejectedRecord(
+                    run=run,
+                    raw=storable(record),
+                    reason=rejected.reason,
+                    code=rejected.code,
+                    params=rejected.params,
+                )
+                for record, rejected in batch.rejected
             )
 
 
@@ -354,11 +406,8 @@ def _count_page(run: SyncRun, batch: _Batch, counts: tuple[int, int], dry_run: b
 
 
 def _seconds(value) -> int | None:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return int(seconds) if math.isfinite(seconds) and seconds >= 0 else None
+    seconds = as_whole(value)
+    return seconds if seconds is not None and seconds >= 0 else None
 
 
 def oldest_live_start(calls: list, now: dt.datetime) -> dt.datetime | None:

@@ -255,7 +255,7 @@ def enabled_pbxes_live(user) -> list[PbxConnection]:
     visible = live_calls_visible_to(user, LiveCall.objects.all())
     return list(
         PbxConnection.objects.filter(enabled=True)
-        .select_related("live", "sync_state")
+        .select_related("live", "sync_state", "kerio_session")
         .prefetch_related(Prefetch("live__calls", queryset=visible))
     )
 

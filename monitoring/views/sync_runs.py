@@ -3,6 +3,7 @@
 import logging
 
 from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from kombu.exceptions import OperationalError
 from accounts import audit
 from accounts.models import AuditEntry
 from monitoring import tasks
-from monitoring.models import SyncRun
+from monitoring.models import RejectedRecord, SyncRun
 from monitoring.sync import sync_is_running
 from providers.models import PbxConnection
 from providers.session_keeper import resume_logins
@@ -69,8 +70,26 @@ def sync_now(request, pbx_id):
 def sync_run_list(request, pbx_id):
     pbx = get_object_or_404(PbxConnection, pk=pbx_id)
     runs = list(pbx.sync_runs.all()[:RUNS_SHOWN])
+    _add_rejection_reasons(runs)
     return render(
         request,
         "monitoring/sync_run_list.html",
         {"pbx": pbx, "runs": runs, "running": sync_is_running(pbx), "shown": RUNS_SHOWN},
     )
+
+
+def _add_rejection_reasons(runs: list[SyncRun]) -> None:
+    """Give each run ``rejection_reasons``: (reason in words, how many records) of its rejected
+    records, so the page says why without opening the admin."""
+    reasons: dict[int, list] = {run.pk: [] for run in runs}
+    rows = (
+        RejectedRecord.objects.filter(run__in=[run.pk for run in runs if run.rejected])
+        .values("run_id", "code", "params", "reason")
+        .annotate(count=Count("id"))
+        .order_by("run_id", "-count")
+    )
+    for row in rows:
+        record = RejectedRecord(code=row["code"], params=row["params"], reason=row["reason"])
+        reasons[row["run_id"]].append((record.message, row["count"]))
+    for run in runs:
+        run.rejection_reasons = reasons.get(run.pk, [])
