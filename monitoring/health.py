@@ -253,11 +253,41 @@ def sync_check(pbx: PbxConnection, now: datetime) -> Check:
     return Check("sync", label, True, text)
 
 
+def clock_check(pbx: PbxConnection) -> Check | None:
+    """Whether the PBX's timestamps agree with this server's clock, by the last successful run
+    (None before there is one)."""
+    run = (
+        SyncRun.objects.filter(pbx=pbx, outcome=SyncRun.Outcome.SUCCESS)
+        .only("clock_warning_code", "clock_warning_params")
+        .order_by("-started_at")
+        .first()
+    )
+    if run is None:
+        return None
+    label = _("The PBX's clock")
+    if run.clock_warning_code:
+        return Check(
+            "clock",
+            label,
+            False,
+            str(run.clock_warning),
+            _("Set “Time zone of the PBX's timestamps” in Settings → Kerio Operator."),
+        )
+    return Check("clock", label, True, _("Its call times agree with this server's clock."))
+
+
 def pbx_health(now: datetime | None = None) -> list[PbxHealth]:
-    """The connection and sync state of every enabled PBX."""
+    """The connection, sync and clock state of every enabled PBX."""
     now = now or timezone.now()
     return [
-        PbxHealth(pbx, [connection_check(pbx, now), sync_check(pbx, now)])
+        PbxHealth(
+            pbx,
+            [
+                check
+                for check in (connection_check(pbx, now), sync_check(pbx, now), clock_check(pbx))
+                if check is not None
+            ],
+        )
         for pbx in PbxConnection.objects.filter(enabled=True).select_related("sync_state")
     ]
 

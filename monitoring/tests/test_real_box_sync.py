@@ -139,7 +139,9 @@ def test_local_time_epochs_with_the_zone_set_store_the_true_instants(make_kerio_
     assert stored_calls(pbx) == true_calls(simulator)
 
 
-def test_a_local_time_box_read_as_utc_is_said_on_the_run(make_kerio_simulator):
+def test_a_local_time_box_read_as_utc_is_said_on_the_run_and_the_health_page(
+    admin_client, make_kerio_simulator
+):
     simulator = make_kerio_simulator(timestamps_timezone="Asia/Tashkent", now=time.time())
     pbx = connect(simulator)
 
@@ -147,6 +149,10 @@ def test_a_local_time_box_read_as_utc_is_said_on_the_run(make_kerio_simulator):
 
     assert run.clock_warning_code == "future"
     assert "Asia/Tashkent" in str(run.clock_warning)
+    for page in ("health", "sync_run_list"):
+        args = [pbx.pk] if page == "sync_run_list" else []
+        html = admin_client.get(reverse(page, args=args)).content.decode()
+        assert "probably writes its timestamps in local time" in html
 
 
 def test_changing_the_zone_re_derives_the_stored_times_and_loses_or_doubles_nothing(

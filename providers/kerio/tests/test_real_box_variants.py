@@ -219,3 +219,17 @@ def test_a_download_falls_back_when_the_box_rejects_transcode(make_kerio_simulat
 
     assert data == simulator.wav_bytes
     assert simulator.request_counts()["Recordings.downloadAudioContent"] == 2
+
+
+def test_the_check_says_when_a_box_writes_local_time(make_kerio_simulator):
+    import time
+
+    simulator = make_kerio_simulator(timestamps_timezone="Asia/Tashkent", now=time.time())
+
+    as_utc = check_connection(simulator.connection_settings())
+    in_its_zone = check_connection(simulator.connection_settings(), timestamps_zone="Asia/Tashkent")
+
+    assert as_utc.ok and in_its_zone.ok
+    assert as_utc.clock_warning.code == "future"
+    assert "Time zone of the PBX's timestamps" in as_utc.steps[4].detail
+    assert in_its_zone.clock_warning is None
