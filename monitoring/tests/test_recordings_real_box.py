@@ -5,19 +5,14 @@ know ``transcode``."""
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 
 from monitoring import recordings
-from monitoring.tests.test_call_detail import recorded_call, simulator_pbx
+from monitoring.tests.test_call_detail import (  # noqa: F401 - the autouse fixture applies here
+    _private_cache,
+    recorded_call,
+    simulator_pbx,
+)
 from monitoring.tests.test_filters import make_call
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_a_recording_sent_with_string_numbers_in_local_time_is_found(make_kerio_simulator, db):

@@ -97,13 +97,18 @@ def _generate(files: CertificateFiles, host: str) -> None:
         )
         .sign(ca_key, hashes.SHA256())
     )
+    _write(files, key, cert)
+    files.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+
+
+def _write(files: CertificateFiles, key, cert: x509.Certificate) -> None:
+    """The server's key (readable by its owner only) and certificate, as PEM."""
     pem = serialization.Encoding.PEM
     files.key_file.write_bytes(
         key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     files.key_file.chmod(0o600)
     files.cert_file.write_bytes(cert.public_bytes(pem))
-    files.ca_file.write_bytes(ca_cert.public_bytes(pem))
 
 
 def _ca_usage() -> x509.KeyUsage:
@@ -144,12 +149,7 @@ def appliance_certificate(directory: Path, common_name: str, tag: str = "") -> C
         .not_valid_after(now + dt.timedelta(days=VALID_DAYS))
         .sign(key, hashes.SHA256())
     )
-    pem = serialization.Encoding.PEM
-    files.key_file.write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    files.key_file.chmod(0o600)
-    files.cert_file.write_bytes(cert.public_bytes(pem))
+    _write(files, key, cert)
     return files
 
 
