@@ -143,6 +143,7 @@ def test_a_local_time_box_read_as_utc_is_said_on_the_run_and_the_health_page(
     admin_client, make_kerio_simulator
 ):
     simulator = make_kerio_simulator(timestamps_timezone="Asia/Tashkent", now=time.time())
+    simulator.end_call(simulator.start_call("101", "+998901234567"))  # a call just now
     pbx = connect(simulator)
 
     run = sync_pbx(pbx)

@@ -225,6 +225,7 @@ def test_the_check_says_when_a_box_writes_local_time(make_kerio_simulator):
     import time
 
     simulator = make_kerio_simulator(timestamps_timezone="Asia/Tashkent", now=time.time())
+    simulator.end_call(simulator.start_call("101", "+998901234567"))  # a call just now
 
     as_utc = check_connection(simulator.connection_settings())
     in_its_zone = check_connection(simulator.connection_settings(), timestamps_zone="Asia/Tashkent")
