@@ -90,3 +90,30 @@ def test_tekshirish_shows_the_version_or_the_login_failure(page, live_server, si
     screenshot(page, "kerio-list")
     page.goto(f"{live_server.url}/settings/")
     screenshot(page, "settings-index")
+
+
+def test_the_appliance_certificate_is_trusted_from_the_check_on_a_phone(
+    page, live_server, make_kerio_simulator, transactional_db
+):
+    appliance = make_kerio_simulator(certificate="self_signed_cn")
+    pbx = PbxConnection.objects.create(
+        name="Office", host=appliance.host, port=appliance.port, username="admin",
+        password=appliance.config.password, timeout_seconds=5,
+    )  # fmt: skip
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/settings/kerio/{pbx.pk}/")
+
+    page.click("#check-button")
+    page.locator("#trust-certificate").wait_for()
+    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shown = page.locator("#presented-certificate").inner_text().replace(":", "").lower()
+    screenshot(page, "kerio-check-certificate-phone")
+    page.click("#trust-certificate")
+    page.wait_for_url(f"**/settings/kerio/{pbx.pk}/")
+    page.click("#check-button")
+    page.locator("#check-outcome .verdict.ok").wait_for()
+
+    assert fits
+    assert appliance.certificate_fingerprint in shown
+    pbx.refresh_from_db()
+    assert pbx.connection_settings().tls_fingerprint == appliance.certificate_fingerprint
