@@ -215,3 +215,18 @@ def test_the_kept_session_is_stored_encrypted(db, kerio_simulator):
         stored_token, stored_cookies = cursor.fetchone()
     assert token and token not in stored_token
     assert "Session" not in stored_cookies
+
+
+def test_a_box_that_blocked_this_server_is_explained(db, make_kerio_simulator):
+    simulator = make_kerio_simulator(lockout_after=1)
+    pbx = connection_to(simulator, password="typo")
+    with pytest.raises(LoginFailed):
+        poll(pbx)  # refused; the box now blocks this address
+
+    pbx = save_pbx_connection("Office", password=simulator.config.password)
+    with pytest.raises(LoginFailed) as blocked:
+        poll(pbx)
+
+    assert "blocked logins from this server" in str(blocked.value.user_message)
+    assert logins_paused(pbx).reason == "blocked"
+    assert "wait for the block to expire" in str(logins_paused(pbx).user_message)
