@@ -9,6 +9,7 @@ import logging
 
 from django.db import transaction
 
+from monitoring.callbacks import derive
 from monitoring.models import Call
 from providers.kerio.clock import pbx_instant
 from providers.kerio.values import as_number
@@ -35,27 +36,30 @@ def rederive_start_times(pbx: PbxConnection) -> int:
     calls are stored.
     """
     zone_name = pbx.timestamps_timezone
-    moved, last_pk = 0, 0
+    moved, last_pk, numbers = 0, 0, set()
     while True:
         with transaction.atomic():
             rows = list(
                 Call.objects.filter(pbx=pbx, pk__gt=last_pk)
                 .order_by("pk")
-                .values_list("pk", "started_at", "raw")[:BATCH]
+                .values_list("pk", "started_at", "raw", "external_number")[:BATCH]
             )
             if not rows:
                 break
             changed = []
-            for pk, started_at, raw in rows:
+            for pk, started_at, raw, number in rows:
                 epoch = _timestamp(raw)
                 if epoch is None:
                     continue
                 instant = pbx_instant(epoch, zone_name)
                 if instant != started_at:
                     changed.append(Call(pk=pk, started_at=instant))
+                    numbers.add(number)
             Call.objects.bulk_update(changed, ["started_at"], batch_size=500)
             moved += len(changed)
             last_pk = rows[-1][0]
+    # The callbacks follow their calls' times: re-derive those of every number that moved.
+    derive.refresh(dict.fromkeys(number for number in numbers if number))
     logger.info("%s: %d call start times re-read in %s", pbx, moved, zone_name)
     return moved
 
