@@ -3,7 +3,8 @@ and a test fails until it gets one."""
 
 from accounts.roles import Role
 
-PUBLIC = {"login", "set_language"}
+# The wallboard's link carries its own secret: it opens that page alone, signed in or not.
+PUBLIC = {"login", "set_language", "wallboard_link"}
 
 RULES: dict[str, Role] = {
     # Anyone signed in
@@ -25,10 +26,13 @@ RULES: dict[str, Role] = {
     "callback_list": Role.OPERATOR,
     "callback_claim": Role.OPERATOR,
     "callback_outcome": Role.OPERATOR,
+    "heatmap": Role.OPERATOR,
+    "callers": Role.OPERATOR,
     # Supervisors
     "callback_assign": Role.SUPERVISOR,
     "health": Role.SUPERVISOR,
     "sync_run_list": Role.SUPERVISOR,
+    "wallboard": Role.SUPERVISOR,
     # Administrators: settings, users (the audit log lives in Django's admin) and Sync now
     "settings": Role.ADMINISTRATOR,
     "sip_trunk_list": Role.ADMINISTRATOR,
@@ -49,6 +53,8 @@ RULES: dict[str, Role] = {
     "user_reset_password": Role.ADMINISTRATOR,
     "user_set_active": Role.ADMINISTRATOR,
     "pbx_diagnostics": Role.ADMINISTRATOR,
+    "wallboard_settings": Role.ADMINISTRATOR,
+    "wallboard_link_revoke": Role.ADMINISTRATOR,
 }
 
 

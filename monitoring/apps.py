@@ -9,8 +9,9 @@ class MonitoringConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
+        from accounts.audit import track
         from monitoring.clock import on_clock_changed
-        from monitoring.models import SyncState
+        from monitoring.models import SyncState, WallboardLink, WallboardSettings
         from providers.models import PbxConnection
         from providers.services import pbx_clock_changed
 
@@ -19,3 +20,6 @@ class MonitoringConfig(AppConfig):
         )
         # Stored calls follow a change of the PBX's timestamp zone.
         pbx_clock_changed.connect(on_clock_changed, dispatch_uid="monitoring-clock")
+        # Who made, changed and revoked the wallboard's links and thresholds; never a token.
+        track(WallboardLink, secret_fields={"token_hash"})
+        track(WallboardSettings)

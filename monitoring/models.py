@@ -567,3 +567,7 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.name}"
+
+
+# The analytics' own models live with them; importing them here registers them with the app.
+from monitoring.analytics.models import WallboardLink, WallboardSettings  # noqa: E402, F401

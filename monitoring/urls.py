@@ -1,6 +1,7 @@
 from django.urls import path
 
 from monitoring.views import (
+    analytics,
     callbacks,
     calls,
     dashboard,
@@ -9,6 +10,7 @@ from monitoring.views import (
     health,
     pbx_removal,
     sync_runs,
+    wallboard,
 )
 
 urlpatterns = [
@@ -39,6 +41,18 @@ urlpatterns = [
     path("pbx/<int:pbx_id>/delete/", pbx_removal.pbx_delete, name="pbx_delete"),
     # Diagnostics of a PBX for support (the same document as `manage.py kerio_probe`)
     path("pbx/<int:pbx_id>/diagnostics/", diagnostics.pbx_diagnostics, name="pbx_diagnostics"),
+    # Patterns: the weekday-by-hour heatmap, who is calling
+    path("analytics/heatmap/", analytics.heatmap, name="heatmap"),
+    path("analytics/callers/", analytics.callers, name="callers"),
+    # The wallboard, its secret links, its thresholds
+    path("wallboard/", wallboard.wallboard, name="wallboard"),
+    path("wallboard/tv/<str:token>/", wallboard.wallboard_link, name="wallboard_link"),
+    path("wallboard/settings/", wallboard.wallboard_settings, name="wallboard_settings"),
+    path(
+        "wallboard/links/<int:pk>/revoke/",
+        wallboard.wallboard_link_revoke,
+        name="wallboard_link_revoke",
+    ),
     # System health
     path("health/", health.health, name="health"),
 ]

@@ -14,6 +14,7 @@ from accounts.models import AuditEntry
 from accounts.roles import Role
 from accounts.rules import PUBLIC, RULES
 from accounts.testing import make_user
+from monitoring.analytics.links import create_link
 from monitoring.callbacks import derive
 from monitoring.models import Call, Callback, CallStatus, Direction, ExportJob, SyncRun
 from providers.kerio.simulator.demo import ANSWERED, EXTERNAL, LINE
@@ -90,6 +91,13 @@ EXPECTED = {
     "user_reset_password": from_role("administrator", POST_ONLY),
     "user_set_active": from_role("administrator", POST_ONLY),
     "pbx_trust_certificate": from_role("administrator", POST_ONLY),
+    "heatmap": from_role("operator", OK),
+    "callers": from_role("operator", OK),
+    "wallboard": from_role("supervisor", OK),
+    # The link's own secret opens it for anyone; no role adds to it.
+    "wallboard_link": EVERYONE,
+    "wallboard_settings": from_role("administrator", OK),
+    "wallboard_link_revoke": from_role("administrator", POST_ONLY),
 }
 
 
@@ -180,6 +188,7 @@ def world(make_kerio_simulator, administrator_user, settings, tmp_path):
     )  # fmt: skip
     derive.rebuild()
     person = make_user("bahrom", Role.OPERATOR, extensions="103", pbx=pbx)
+    link, token = create_link("Hall TV")
     return {
         "pk": {
             "sip": trunk.pk,
@@ -188,10 +197,12 @@ def world(make_kerio_simulator, administrator_user, settings, tmp_path):
             "exports": export.pk,
             "callbacks": Callback.objects.get().pk,
             "users": person.pk,
+            "wallboard": link.pk,
         },
         "pbx_id": pbx.pk,
         "number": "901234567",
         "run": run,
+        "token": token,
     }
 
 
