@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry
+from monitoring.analytics.links import create_link
 from monitoring.callbacks import derive
 from monitoring.models import Call, Callback, ExportJob, SyncRun
 from monitoring.sync import SyncFailed, sync_pbx
@@ -110,6 +111,7 @@ def rendered_world(secrets_saved, admin_user):
         external_number="901234567", raw={},
     )  # fmt: skip
     derive.rebuild()
+    link, token = create_link("Hall TV")
     return {
         "sip": trunk.pk,
         "kerio": pbx.pk,
@@ -117,6 +119,8 @@ def rendered_world(secrets_saved, admin_user):
         "exports": export.pk,
         "callbacks": Callback.objects.get().pk,
         "users": admin_user.pk,
+        "wallboard": link.pk,
+        "token": token,
         "pbx_id": pbx.pk,
     }
 
