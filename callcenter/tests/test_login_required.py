@@ -4,8 +4,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
 
-# Pages anyone may open.
-PUBLIC = {"login", "set_language"}
+# Pages anyone may open. A wallboard link carries its own secret instead of a sign-in (its
+# refusals: monitoring/tests/test_wallboard_links.py).
+PUBLIC = {"login", "set_language", "wallboard_link"}
 
 
 def _named_patterns(resolver=None, namespace=""):
