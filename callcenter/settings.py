@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "accounts",
     "providers",
     "monitoring",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -316,6 +317,22 @@ CALLBACKS_REFRESH_SECONDS = env.int("CALLBACKS_REFRESH_SECONDS", default=10)
 # one (a first or full sync) leaves the work to a background task.
 CALLBACKS_INLINE_NUMBERS = env.int("CALLBACKS_INLINE_NUMBERS", default=2000)
 
+# Notifications (alerts): the Telegram Bot API's base URL (an office behind a relay points it
+# elsewhere), the mail server, and how many times a message is tried before it counts as failed.
+TELEGRAM_API_URL = env.str("TELEGRAM_API_URL", default="https://api.telegram.org")
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="callcenter@localhost")
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=20)
+NOTIFICATION_RULES_SECONDS = env.int("NOTIFICATION_RULES_SECONDS", default=60)
+TELEGRAM_POLL_SECONDS = env.int("TELEGRAM_POLL_SECONDS", default=10)
+
 CELERY_BEAT_SCHEDULE = {
     "sync-all-pbx": {
         "task": "monitoring.tasks.sync_all",
@@ -331,6 +348,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.expire_exports",
         "schedule": 60 * 60,
         "options": {"expires": 60 * 60 - 1},
+    },
+    "notification-rules": {
+        "task": "alerts.tasks.evaluate_rules",
+        "schedule": NOTIFICATION_RULES_SECONDS,
+        "options": {"expires": max(NOTIFICATION_RULES_SECONDS - 1, 1)},
+    },
+    "notification-outbox": {
+        "task": "alerts.tasks.deliver_due",
+        "schedule": 30,
+        "options": {"expires": 29},
+    },
+    "telegram-updates": {
+        "task": "alerts.tasks.read_telegram",
+        "schedule": TELEGRAM_POLL_SECONDS,
+        "options": {"expires": max(TELEGRAM_POLL_SECONDS - 1, 1)},
     },
     "worker-heartbeat": {
         "task": "monitoring.tasks.heartbeat",

@@ -1,0 +1,21 @@
+"""The rules: each looks at what happened and queues notifications in the outbox
+(`alerts.outbox.enqueue`), at most once per event."""
+
+from django.utils import timezone
+
+from alerts.models import Rule
+from alerts.rules import health, missed_call
+
+EVALUATORS = {
+    Rule.Kind.MISSED_CALL: missed_call.evaluate,
+    Rule.Kind.UNHEALTHY: health.evaluate,
+}
+
+
+def evaluate_all(now=None) -> int:
+    """Run every switched-on rule; returns how many notifications were queued."""
+    now = now or timezone.now()
+    queued = 0
+    for rule in Rule.objects.filter(enabled=True):
+        queued += EVALUATORS[rule.kind](rule, now)
+    return queued

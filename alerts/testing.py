@@ -1,0 +1,169 @@
+"""Real servers on 127.0.0.1 for the notification tests: a small Telegram Bot API, a webhook
+receiver, and an SMTP server (aiosmtpd)."""
+
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+
+class _Server:
+    """An HTTP server on a free port, in a thread."""
+
+    def __init__(self, handler):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.owner = self
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _TelegramHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        api = self.server.owner
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        _empty, bot, method = self.path.split("/", 2)
+        status, answer = api.handle(bot.removeprefix("bot"), method, body)
+        data = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class FakeTelegram(_Server):
+    """The Bot API methods the product uses. `down = True` answers every request 502, as
+    Telegram (or the way to it) does in an outage."""
+
+    def __init__(self, token: str = "123456:secret-token"):
+        super().__init__(_TelegramHandler)
+        self.token = token
+        self.down = False
+        self.sent: list[dict] = []
+        self.answered: list[dict] = []
+        self.updates: list[dict] = []
+        self.lock = threading.Lock()
+
+    def handle(self, token: str, method: str, body: dict) -> tuple[int, dict]:
+        if self.down:
+            return 502, {"ok": False, "description": "Bad Gateway"}
+        if token != self.token:
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        with self.lock:
+            if method == "sendMessage":
+                self.sent.append(body)
+                return 200, {"ok": True, "result": {"message_id": len(self.sent)}}
+            if method == "getUpdates":
+                offset = int(body.get("offset", 0))
+                return 200, {"ok": True, "result": [u for u in self.updates if u["update_id"] >= offset]}
+            if method == "answerCallbackQuery":
+                self.answered.append(body)
+                return 200, {"ok": True, "result": True}
+            if method == "getMe":
+                return 200, {"ok": True, "result": {"id": 1, "username": "callcenter_bot"}}
+        return 404, {"ok": False, "description": "Not Found"}
+
+    def user_sends(self, chat_id: int, text: str) -> None:
+        """A Telegram user writes to the bot."""
+        with self.lock:
+            update_id = len(self.updates) + 1
+            self.updates.append(
+                {"update_id": update_id, "message": {"chat": {"id": chat_id}, "text": text}}
+            )
+
+    def user_presses(self, chat_id: int, data: str) -> None:
+        with self.lock:
+            update_id = len(self.updates) + 1
+            self.updates.append(
+                {
+                    "update_id": update_id,
+                    "callback_query": {
+                        "id": f"q{update_id}",
+                        "data": data,
+                        "message": {"chat": {"id": chat_id}},
+                    },
+                }
+            )
+
+    def texts_to(self, chat_id) -> list[str]:
+        return [m["text"] for m in self.sent if str(m["chat_id"]) == str(chat_id)]
+
+
+@dataclass
+class Received:
+    headers: dict
+    body: bytes
+
+
+class _WebhookHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        receiver = self.server.owner
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        receiver.received.append(Received(dict(self.headers), body))
+        self.send_response(receiver.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+class WebhookReceiver(_Server):
+    """Records every POST; answers `status`."""
+
+    def __init__(self):
+        super().__init__(_WebhookHandler)
+        self.status = 200
+        self.received: list[Received] = []
+
+
+@dataclass
+class _Collector:
+    messages: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpServer:
+    """aiosmtpd on a free port; `messages` holds each envelope received."""
+
+    def __init__(self):
+        self.collector = _Collector()
+        self.port = free_port()
+        self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def messages(self):
+        return self.collector.messages
+
+    def start(self):
+        self.controller.start()
+        return self
+
+    def stop(self):
+        self.controller.stop()
