@@ -55,6 +55,13 @@ RULES: dict[str, Role] = {
     "pbx_diagnostics": Role.ADMINISTRATOR,
     "wallboard_settings": Role.ADMINISTRATOR,
     "wallboard_link_revoke": Role.ADMINISTRATOR,
+    "notification_settings": Role.ADMINISTRATOR,
+    "notification_log": Role.ADMINISTRATOR,
+    "notification_channel_create": Role.ADMINISTRATOR,
+    "notification_channel_edit": Role.ADMINISTRATOR,
+    "notification_channel_test": Role.ADMINISTRATOR,
+    "notification_link_code": Role.ADMINISTRATOR,
+    "notification_rule_edit": Role.ADMINISTRATOR,
 }
 
 

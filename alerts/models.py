@@ -88,6 +88,9 @@ class LinkCode(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self):
+        return f"{self.user} ({self.expires_at:%Y-%m-%d %H:%M})"
+
 
 class Rule(models.Model):
     """What is sent, switched on by an administrator: one row per kind."""
@@ -150,6 +153,9 @@ class Incident(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.rule} {self.key}"
+
 
 class Notification(models.Model):
     """The outbox: each message written here first, then sent by the worker. `event_key` names
@@ -163,8 +169,14 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
         DROPPED = "dropped", _("Dropped (quiet hours)")
 
+    class Event(models.TextChoices):
+        MISSED_CALL = "missed_call", _("Missed call")
+        UNHEALTHY = "unhealthy", _("Problem")
+        RECOVERED = "recovered", _("Recovered")
+        TEST = "test", _("Test message")
+
     event_key = models.CharField(max_length=200)
-    event = models.CharField(max_length=30)
+    event = models.CharField(max_length=30, choices=Event.choices)
     params = models.JSONField(default=dict)
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="notifications")
     user = models.ForeignKey(

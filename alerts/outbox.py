@@ -194,7 +194,7 @@ def deliver_due(now: datetime | None = None) -> int:
 
 
 def send_test(channel: Channel, user) -> str:
-    """"Send a test" on a channel: the result in words. The test goes through the outbox like
+    """ "Send a test" on a channel: the result in words. The test goes through the outbox like
     any message, so it shows in the log too."""
     try:
         return _send_test(channel, user)

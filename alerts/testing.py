@@ -52,7 +52,7 @@ class FakeTelegram(_Server):
     """The Bot API methods the product uses. `down = True` answers every request 502, as
     Telegram (or the way to it) does in an outage."""
 
-    def __init__(self, token: str = "123456:secret-token"):
+    def __init__(self, token: str = "123456:secret-token"):  # noqa: S107 - a test bot's token
         super().__init__(_TelegramHandler)
         self.token = token
         self.down = False
@@ -72,7 +72,10 @@ class FakeTelegram(_Server):
                 return 200, {"ok": True, "result": {"message_id": len(self.sent)}}
             if method == "getUpdates":
                 offset = int(body.get("offset", 0))
-                return 200, {"ok": True, "result": [u for u in self.updates if u["update_id"] >= offset]}
+                return 200, {
+                    "ok": True,
+                    "result": [u for u in self.updates if u["update_id"] >= offset],
+                }
             if method == "answerCallbackQuery":
                 self.answered.append(body)
                 return 200, {"ok": True, "result": True}

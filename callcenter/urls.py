@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("settings/", include("accounts.urls")),
+    path("settings/notifications/", include("alerts.urls")),
     path("settings/", include("providers.urls")),
     path("", include("monitoring.urls")),
 ]

@@ -7,6 +7,7 @@ The expectations are written out here, by hand, independent of accounts.rules: a
 import datetime as dt
 
 import pytest
+from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -98,6 +99,13 @@ EXPECTED = {
     "wallboard_link": EVERYONE,
     "wallboard_settings": from_role("administrator", OK),
     "wallboard_link_revoke": from_role("administrator", POST_ONLY),
+    "notification_settings": from_role("administrator", OK),
+    "notification_log": from_role("administrator", OK),
+    "notification_channel_create": from_role("administrator", OK),
+    "notification_channel_edit": from_role("administrator", OK),
+    "notification_channel_test": from_role("administrator", POST_ONLY),
+    "notification_link_code": from_role("administrator", POST_ONLY),
+    "notification_rule_edit": from_role("administrator", OK),
 }
 
 
@@ -189,6 +197,7 @@ def world(make_kerio_simulator, administrator_user, settings, tmp_path):
     derive.rebuild()
     person = make_user("bahrom", Role.OPERATOR, extensions="103", pbx=pbx)
     link, token = create_link("Hall TV")
+    channel = apps.get_model("alerts", "Channel").objects.create(kind="email", name="Mail")
     return {
         "pk": {
             "sip": trunk.pk,
@@ -198,7 +207,9 @@ def world(make_kerio_simulator, administrator_user, settings, tmp_path):
             "callbacks": Callback.objects.get().pk,
             "users": person.pk,
             "wallboard": link.pk,
+            "channels": channel.pk,
         },
+        "kind": "missed_call",
         "pbx_id": pbx.pk,
         "number": "901234567",
         "run": run,

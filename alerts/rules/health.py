@@ -85,7 +85,5 @@ def evaluate(rule: Rule, now: datetime) -> int:
         )
         if resolved:
             params = {**incident.params, "resolved_at": now.isoformat()}
-            queued += outbox.enqueue(
-                rule, "recovered", f"unhealthy:{incident.pk}:resolved", params
-            )
+            queued += outbox.enqueue(rule, "recovered", f"unhealthy:{incident.pk}:resolved", params)
     return queued

@@ -11,8 +11,14 @@ from alerts.models import Channel, Notification, Rule
 
 pytestmark = pytest.mark.django_db
 
-EVENT = {"number": "+998901234567", "name": "", "attempts": 1, "line": "200", "pbx": "Main",
-         "started_at": "2026-12-07T05:15:00+00:00"}
+EVENT = {
+    "number": "+998901234567",
+    "name": "",
+    "attempts": 1,
+    "line": "200",
+    "pbx": "Main",
+    "started_at": "2026-12-07T05:15:00+00:00",
+}
 
 
 def test_it_sends_e_mail_with_text_and_html_parts(make_rule, supervisor, smtp_server):
@@ -73,7 +79,9 @@ def test_a_webhook_is_signed_and_the_signature_verifies(make_rule, hook, webhook
 def test_an_old_timestamp_does_not_verify(hook):
     body = b'{"event": "missed_call"}'
     old = str(int(time.time()) - 3600)
-    assert not webhook.verify("shared-secret", old, body, webhook.signature("shared-secret", old, body))
+    assert not webhook.verify(
+        "shared-secret", old, body, webhook.signature("shared-secret", old, body)
+    )
 
 
 def test_a_receiver_error_is_retried_and_a_refusal_is_not(make_rule, hook, webhook_receiver):

@@ -73,9 +73,7 @@ def test_an_event_queued_twice_is_one_message(rule, telegram_api):
     assert len(telegram_api.sent) == 1
 
 
-def test_a_telegram_outage_then_recovery_delivers_every_message_exactly_once(
-    rule, telegram_api
-):
+def test_a_telegram_outage_then_recovery_delivers_every_message_exactly_once(rule, telegram_api):
     for number in range(3):
         outbox.enqueue(rule, "missed_call", f"missed_call:{number}", MISSED)
     telegram_api.down = True

@@ -33,7 +33,9 @@ def store_call(pbx, started_at, status=CallStatus.NO_ANSWER, number="+9989012345
         status=status,
         raw={},
     )
-    Call.objects.filter(pk=call.pk).update(first_seen_at=seen or started_at + dt.timedelta(minutes=1))
+    Call.objects.filter(pk=call.pk).update(
+        first_seen_at=seen or started_at + dt.timedelta(minutes=1)
+    )
     return call
 
 

@@ -1,0 +1,116 @@
+"""Forms of Settings → Notifications. Secrets (the bot token, the webhook's signing secret) are
+write-only: never rendered back, an empty field keeps the stored value."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from alerts.models import Channel, Language, Rule
+from providers.forms import WriteOnlyPasswordField
+
+SECRETS = ("bot_token", "webhook_secret")
+
+
+class ChannelForm(forms.ModelForm):
+    bot_token = WriteOnlyPasswordField(label=_("Bot token"), required=False)
+    webhook_secret = WriteOnlyPasswordField(label=_("Signing secret"), required=False)
+    webhook_url = forms.URLField(
+        label=_("Webhook URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Each event is POSTed here as signed JSON (see the README)."),
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["kind", "name", "enabled", "bot_token", "webhook_url", "webhook_secret"]
+        help_texts = {
+            "kind": _("E-mail goes to the recipients' addresses through the mail server."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SECRETS:
+            self.initial.pop(name, None)
+            if self.instance.pk and getattr(self.instance, name):
+                self.fields[name].help_text = _("Leave empty to keep the stored value.")
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in SECRETS:
+            if not cleaned.get(name) and self.instance.pk:
+                cleaned.pop(name, None)  # keep the stored value
+        kind = cleaned.get("kind")
+        if kind == Channel.Kind.TELEGRAM and not (
+            cleaned.get("bot_token") or self.instance.bot_token
+        ):
+            self.add_error("bot_token", _("A Telegram channel needs the bot's token."))
+        if kind == Channel.Kind.WEBHOOK:
+            if not cleaned.get("webhook_url"):
+                self.add_error("webhook_url", _("A webhook needs its URL."))
+            if not (cleaned.get("webhook_secret") or self.instance.webhook_secret):
+                self.add_error("webhook_secret", _("A webhook needs a signing secret."))
+        return cleaned
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = [
+            "enabled",
+            "channels",
+            "recipients",
+            "business_start",
+            "business_end",
+            "business_days",
+            "quiet_start",
+            "quiet_end",
+            "quiet_mode",
+        ]
+        widgets = {
+            "channels": forms.CheckboxSelectMultiple,
+            "recipients": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "business_days": _(
+                "Weekday numbers, 1 Monday … 7 Sunday: 123456 is Monday to Saturday."
+            ),
+            "quiet_start": _("Tashkent time. Leave both empty for no quiet hours."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].queryset = get_user_model().objects.filter(is_active=True)
+
+    def clean_business_days(self):
+        days = self.cleaned_data["business_days"]
+        if not days or any(day not in "1234567" for day in days):
+            raise forms.ValidationError(_("Write weekday numbers from 1 (Monday) to 7 (Sunday)."))
+        return "".join(sorted(set(days)))
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("quiet_start") is None) != (cleaned.get("quiet_end") is None):
+            self.add_error("quiet_end", _("Give both ends of the quiet hours, or neither."))
+        return cleaned
+
+    def save(self, commit=True):
+        rule = super().save(commit=False)
+        if rule.enabled and ("enabled" in self.changed_data or rule.enabled_at is None):
+            # Switched on now: the rule looks at what happens from now on, not at the past.
+            rule.enabled_at = timezone.now()
+            rule.checked_until = None
+        if commit:
+            rule.save()
+            self.save_m2m()
+        return rule
+
+
+class LinkCodeForm(forms.Form):
+    """Whose Telegram chat the next code links."""
+
+    user = forms.ModelChoiceField(
+        label=_("User"), queryset=get_user_model().objects.filter(is_active=True)
+    )
+    language = forms.ChoiceField(label=_("Language of the messages"), choices=Language.choices)
