@@ -2,7 +2,7 @@
 
 import pytest
 
-from alerts.models import Channel, Rule, TelegramChat
+from alerts.models import Channel, Recipient, Rule, TelegramChat
 from alerts.testing import FakeTelegram, SmtpServer, WebhookReceiver
 
 CHAT_ID = 5551001
@@ -37,9 +37,12 @@ def webhook_receiver():
 
 @pytest.fixture
 def supervisor(django_user_model):
-    return django_user_model.objects.create_user(
+    """A recipient who reads English (Uzbek, the default, has tests of its own)."""
+    user = django_user_model.objects.create_user(
         "dilnoza", email="dilnoza@example.uz", password="Super-pass-123"
     )
+    Recipient.objects.create(user=user, language="en")
+    return user
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from alerts import outbox
-from alerts.models import Channel, Notification, Rule
+from alerts.models import Channel, Notification, Recipient, Rule
 from alerts.tests.conftest import CHAT_ID
 
 TASHKENT = zoneinfo.ZoneInfo("Asia/Tashkent")
@@ -44,7 +44,8 @@ def test_it_delivers_a_queued_event_once_to_the_linked_chat(rule, telegram_api):
 
 
 @pytest.mark.default_language
-def test_it_writes_in_uzbek_by_default_with_tashkent_time(rule, telegram_api):
+def test_it_writes_in_uzbek_by_default_with_tashkent_time(rule, telegram_api, supervisor):
+    Recipient.objects.filter(user=supervisor).delete()
     outbox.enqueue(rule, "missed_call", "missed_call:1", MISSED)
     outbox.deliver_due()
 
@@ -54,10 +55,7 @@ def test_it_writes_in_uzbek_by_default_with_tashkent_time(rule, telegram_api):
 
 
 def test_it_writes_in_the_recipients_language(rule, telegram_api, supervisor):
-    supervisor.notification_recipient = None
-    from alerts.models import Recipient
-
-    Recipient.objects.create(user=supervisor, language="ru")
+    Recipient.objects.filter(user=supervisor).update(language="ru")
     outbox.enqueue(rule, "missed_call", "missed_call:1", MISSED)
     outbox.deliver_due()
 

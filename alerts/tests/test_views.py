@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from alerts.models import Channel, LinkCode, Notification, Rule, TelegramChat
+from alerts.models import Channel, LinkCode, Notification, Recipient, Rule, TelegramChat
 
 pytestmark = pytest.mark.django_db
 TOKEN = "123456:secret-token"
@@ -80,6 +80,7 @@ def test_send_a_test_says_in_words_that_the_network_is_unreachable(
 def test_send_a_test_reaches_the_administrators_chat(
     administrator_client, administrator_user, telegram_api
 ):
+    Recipient.objects.create(user=administrator_user, language="en")
     channel = Channel.objects.create(kind=Channel.Kind.TELEGRAM, name="Bot", bot_token=TOKEN)
     TelegramChat.objects.create(channel=channel, chat_id=42, user=administrator_user)
 
@@ -112,6 +113,7 @@ def test_send_a_test_by_e_mail(administrator_client, administrator_user, smtp_se
 
     assert messages_of(response) == ["Mail: Delivered to boss@example.uz."]
     assert smtp_server.messages[0].rcpt_tos == ["boss@example.uz"]
+    assert "Sinov xabari" in smtp_server.messages[0].content.decode()  # Uzbek by default
 
 
 def test_a_link_code_is_made_for_the_chosen_user(administrator_client, supervisor):
@@ -125,7 +127,7 @@ def test_a_link_code_is_made_for_the_chosen_user(administrator_client, superviso
 
     code = LinkCode.objects.get(user=supervisor)
     assert code.code in messages_of(response)[0]
-    assert supervisor.notification_recipient.language == "ru"
+    assert Recipient.objects.get(user=supervisor).language == "ru"
 
 
 def test_switching_a_rule_on_starts_it_from_now(administrator_client, supervisor):
