@@ -1,0 +1,67 @@
+"""End to end: a real Celery worker with beat finds a missed call, keeps its message through a
+Telegram outage and delivers it exactly once when Telegram is back.
+
+Needs PostgreSQL and Redis (the worker is another process and shares the test database).
+"""
+
+import datetime as dt
+import time
+
+import pytest
+from django.utils import timezone
+
+from alerts.models import Notification, Rule
+from alerts.tests.conftest import CHAT_ID
+from monitoring.models import Call, CallStatus, Direction
+from monitoring.tests.test_tasks_worker import running_worker, wait_for
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.worker,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def test_a_missed_call_reaches_telegram_once_after_an_outage(
+    tmp_path, telegram_api, make_rule, bot, linked_chat, supervisor, pbx
+):
+    rule = make_rule(
+        Rule.Kind.MISSED_CALL,
+        [bot],
+        [supervisor],
+        business_start="00:00",
+        business_end="23:59:59",
+        business_days="1234567",
+    )
+    Rule.objects.filter(pk=rule.pk).update(enabled_at=timezone.now() - dt.timedelta(minutes=5))
+    Call.objects.create(
+        pbx=pbx,
+        key="missed-1",
+        started_at=timezone.now() - dt.timedelta(seconds=20),
+        direction=Direction.INBOUND,
+        from_number="+998901234567",
+        to_number="200",
+        external_number="901234567",
+        status=CallStatus.NO_ANSWER,
+        raw={},
+    )
+    telegram_api.down = True
+
+    env = {"TELEGRAM_API_URL": telegram_api.url, "NOTIFICATION_RULES_SECONDS": "2"}
+    with running_worker(tmp_path, **env):
+        tried = lambda: Notification.objects.filter(attempts__gte=1).exists()  # noqa: E731
+        assert wait_for(tried, timeout=45), (tmp_path / "worker.log").read_text()
+        row = Notification.objects.get()
+        assert row.status == Notification.Status.PENDING
+        assert "HTTP 502" in row.error
+        assert telegram_api.sent == []
+
+        telegram_api.down = False
+        delivered = lambda: Notification.objects.filter(status="sent").exists()  # noqa: E731
+        assert wait_for(delivered, timeout=90), (tmp_path / "worker.log").read_text()
+        time.sleep(5)  # more polls of the rules and the outbox: nothing is sent again
+
+    assert len(telegram_api.texts_to(CHAT_ID)) == 1
+    assert Notification.objects.count() == 1
