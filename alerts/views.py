@@ -46,11 +46,8 @@ def _channel_form(request, channel: Channel):
         channel = form.save()
         messages.success(request, _("Channel “%(name)s” was saved.") % {"name": channel.name})
         return redirect("notification_settings")
-    return render(
-        request,
-        "alerts/channel_form.html",
-        {"form": form, "channel": channel, "creating": creating},
-    )
+    heading = _("Add channel") if creating else channel.name
+    return render(request, "alerts/settings_form.html", {"form": form, "heading": heading})
 
 
 @require_POST
@@ -93,7 +90,8 @@ def notification_rule_edit(request, kind):
         form.save()
         messages.success(request, _("Rule “%(rule)s” was saved.") % {"rule": rule})
         return redirect("notification_settings")
-    return render(request, "alerts/rule_form.html", {"form": form, "rule": rule})
+    heading = rule.get_kind_display()
+    return render(request, "alerts/settings_form.html", {"form": form, "heading": heading})
 
 
 def notification_log(request):

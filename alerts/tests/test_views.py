@@ -132,20 +132,19 @@ def test_a_link_code_is_made_for_the_chosen_user(administrator_client, superviso
 
 def test_switching_a_rule_on_starts_it_from_now(administrator_client, supervisor):
     mail = Channel.objects.create(kind=Channel.Kind.EMAIL, name="Mail")
+    rule_data = {
+        "enabled": "on",
+        "channels": [mail.pk],
+        "recipients": [supervisor.pk],
+        "business_start": "09:00",
+        "business_end": "18:00",
+        "business_days": "654321",
+        "quiet_mode": "hold",
+    }
 
     response = administrator_client.post(
         reverse("notification_rule_edit", args=["missed_call"]),
-        {
-            "enabled": "on",
-            "channels": [mail.pk],
-            "recipients": [supervisor.pk],
-            "business_start": "09:00",
-            "business_end": "18:00",
-            "business_days": "654321",
-            "quiet_start": "22:00",
-            "quiet_end": "",
-            "quiet_mode": "hold",
-        },
+        {**rule_data, "quiet_start": "22:00", "quiet_end": ""},
     )
 
     assert response.status_code == 200
@@ -154,15 +153,7 @@ def test_switching_a_rule_on_starts_it_from_now(administrator_client, supervisor
     }
     response = administrator_client.post(
         reverse("notification_rule_edit", args=["missed_call"]),
-        {
-            "enabled": "on",
-            "channels": [mail.pk],
-            "recipients": [supervisor.pk],
-            "business_start": "09:00",
-            "business_end": "18:00",
-            "business_days": "654321",
-            "quiet_mode": "hold",
-        },
+        rule_data,
     )
     assert response.status_code == 302
     rule = Rule.objects.get(kind="missed_call")
