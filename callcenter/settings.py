@@ -396,8 +396,12 @@ LOGGING = {
     "root": {"handlers": ["console", *(["file"] if LOG_FILE else [])], "level": LOG_LEVEL},
     # Live calls are polled every few seconds: Celery's per-task lines would drown the log.
     "loggers": {
-        name: {"level": env.str("CELERY_LOG_LEVEL", default="WARNING")}
-        for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+        **{
+            name: {"level": env.str("CELERY_LOG_LEVEL", default="WARNING")}
+            for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat")
+        },
+        # At DEBUG it logs each request's path, and the Telegram Bot API's carries the bot token.
+        "urllib3.connectionpool": {"level": "INFO"},
     },
 }
 # The worker logs through the settings above, into the same console and file as the web server.

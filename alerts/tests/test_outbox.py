@@ -1,6 +1,7 @@
 """The outbox: written first, sent once, retried with backoff, never lost."""
 
 import datetime as dt
+import logging
 import zoneinfo
 
 import pytest
@@ -169,3 +170,16 @@ def test_quiet_hours_hold_or_drop(rule, telegram_api, local_time, mode, status, 
     elif status == Notification.Status.DROPPED:
         assert outbox.deliver_due(now + dt.timedelta(days=1)) == 0
         assert telegram_api.sent == []
+
+
+def test_the_bot_token_is_not_logged_even_at_debug_level(rule, telegram_api, caplog):
+    caplog.set_level(logging.DEBUG)
+    outbox.enqueue(rule, "missed_call", "missed_call:1", MISSED)
+    telegram_api.down = True
+    outbox.deliver_due()
+    telegram_api.down = False
+    outbox.deliver_due(timezone.now() + dt.timedelta(hours=1))
+
+    assert len(telegram_api.sent) == 1
+    assert "/sendMessage" in caplog.text or "Notification" in caplog.text
+    assert telegram_api.token not in caplog.text
