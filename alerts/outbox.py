@@ -194,8 +194,8 @@ def deliver_due(now: datetime | None = None) -> int:
 
 
 def send_test(channel: Channel, user) -> str:
-    """ "Send a test" on a channel: the result in words. The test goes through the outbox like
-    any message, so it shows in the log too."""
+    """The Send a test button: the result in words. The test goes through the outbox like any
+    message, so it shows in the log too."""
     try:
         return _send_test(channel, user)
     except DeliveryError as exc:
@@ -203,14 +203,16 @@ def send_test(channel: Channel, user) -> str:
 
 
 def _send_test(channel: Channel, user) -> str:
+    if not channel.enabled:
+        return _("The channel is switched off.")
     params = {"channel": channel.name}
     addresses = _addresses(channel, [user])
     if not addresses:
         if channel.kind == Channel.Kind.TELEGRAM:
             return _check_bot(channel)
         if channel.kind == Channel.Kind.EMAIL:
-            return _no_address(_("Your account has no e-mail address: add one to receive tests."))
-        return _no_address(_("The webhook has no URL."))
+            return _("Your account has no e-mail address: add one to receive tests.")
+        return _("The webhook has no URL.")
     results = []
     for recipient, address, language in addresses:
         row = Notification.objects.create(
@@ -224,9 +226,7 @@ def _send_test(channel: Channel, user) -> str:
             not_before=timezone.now(),
         )
         outcome = deliver(row.pk)
-        if outcome is None:
-            results.append(_("The channel is switched off."))
-        elif outcome.sent:
+        if outcome.sent:
             results.append(_("Delivered to %(address)s.") % {"address": address})
         else:
             results.append(
@@ -235,10 +235,6 @@ def _send_test(channel: Channel, user) -> str:
             )
             Notification.objects.filter(pk=row.pk).update(status=Notification.Status.FAILED)
     return " ".join(results)
-
-
-def _no_address(text: str) -> str:
-    raise DeliveryError(text, temporary=False)
 
 
 def _check_bot(channel: Channel) -> str:

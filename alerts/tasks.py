@@ -3,7 +3,6 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 
 from alerts import linking, outbox, rules
 
@@ -38,8 +37,7 @@ def deliver_notification(self, pk: int) -> None:
     copy of this task finds the row claimed or sent and does nothing."""
     outcome = outbox.deliver(pk)
     if outcome is not None and outcome.retry_in is not None:
-        attempts_left = settings.NOTIFICATION_MAX_ATTEMPTS
-        logger.info("Notification %s: next try in %s (of %s)", pk, outcome.retry_in, attempts_left)
+        logger.info("Notification %s: next try in %s", pk, outcome.retry_in)
         raise self.retry(countdown=outcome.retry_in.total_seconds())
 
 

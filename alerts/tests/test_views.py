@@ -196,3 +196,16 @@ def test_the_log_shows_what_was_sent_and_what_failed(administrator_client, super
     assert content.count('data-status="pending"') == 1
     assert "The mail server did not accept the message." in content
     assert "3 tries" in content
+
+
+def test_send_a_test_on_a_switched_off_channel_says_so(administrator_client, telegram_api):
+    channel = Channel.objects.create(
+        kind=Channel.Kind.WEBHOOK, name="CRM", webhook_url="http://127.0.0.1:9/", enabled=False
+    )
+
+    response = administrator_client.post(
+        reverse("notification_channel_test", args=[channel.pk]), follow=True
+    )
+
+    assert messages_of(response) == ["CRM: The channel is switched off."]
+    assert not Notification.objects.exists()
