@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -112,7 +113,12 @@ def rendered_world(secrets_saved, admin_user):
     )  # fmt: skip
     derive.rebuild()
     link, token = create_link("Hall TV")
+    channel = apps.get_model("alerts", "Channel").objects.create(
+        kind="telegram", name="Bot", bot_token=PBX_SECRET
+    )
     return {
+        "channels": channel.pk,
+        "kind": "missed_call",
         "sip": trunk.pk,
         "kerio": pbx.pk,
         "calls": call.pk,
