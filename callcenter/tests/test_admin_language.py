@@ -2,6 +2,7 @@
 text and button of every admin page, compared with the English source catalogues."""
 
 import ast
+import datetime as dt
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,12 +25,14 @@ from django.utils.translation.trans_real import translation
 
 from accounts.models import AuditEntry, OperatorProfile
 from monitoring.models import (
+    CalendarDay,
     Call,
     Heartbeat,
     LiveSnapshot,
     RejectedRecord,
     SyncRun,
     SyncState,
+    WorkingHours,
 )
 from providers.models import PbxConnection, SipTrunk
 
@@ -145,6 +148,8 @@ def objects(admin_user):
         SyncState: SyncState.objects.get(pbx=pbx),
         LiveSnapshot: pbx.live,
         Heartbeat: Heartbeat.objects.create(name="worker", seen_at=now),
+        WorkingHours: WorkingHours.objects.get_or_create(weekday=0)[0],
+        CalendarDay: CalendarDay.objects.create(date=dt.date(2026, 9, 1), name="Mustaqillik kuni"),
         PbxConnection: pbx,
         SipTrunk: SipTrunk.objects.create(name="Bell", server="bell.uz", login="l", password="p"),
         AuditEntry: AuditEntry.objects.create(

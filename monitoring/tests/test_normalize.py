@@ -139,7 +139,7 @@ def test_a_record_without_an_indispensable_field_is_rejected_by_code(field):
         "record.missing_field",
         {"field": field},
     )
-    assert f"The record has no {field} field" in rejected.value.reason
+    assert f"The record has no {field} field" in words(rejected.value.reason)
 
 
 def test_a_numeric_string_timestamp_has_a_place_in_the_time_order():
