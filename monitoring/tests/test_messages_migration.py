@@ -74,3 +74,41 @@ def test_migrating_back_restores_the_text(old_rows):
         "live": "",
         "reason": "TIMESTAMP son emas.",
     }
+
+
+@pytest.fixture
+def missing_field_row(before):
+    get = before.get_model
+    pbx = get("providers", "PbxConnection").objects.create(
+        name="Main", host="pbx.example.uz", username="u", password="p"
+    )
+    run = get("monitoring", "SyncRun").objects.create(pbx_id=pbx.pk)
+    reason = (
+        "The record has no STATUS field (missing or renamed); the product cannot do without it."
+    )
+    record = get("monitoring", "RejectedRecord").objects.create(
+        run=run, raw={}, reason=reason, code="missing_field", params={"field": "STATUS"}
+    )
+    return record.pk, reason
+
+
+def test_a_missing_field_kept_by_code_becomes_its_stored_message(missing_field_row):
+    pk, _reason = missing_field_row
+    record = migrate(AFTER).get_model("monitoring", "RejectedRecord").objects.get(pk=pk)
+
+    assert record.reason == {"code": "record.missing_field", "params": {"field": "STATUS"}}
+    assert record.code == "record.missing_field"
+    assert "STATUS" in words(record.reason)
+
+
+def test_migrating_back_restores_the_missing_field_code_and_words(missing_field_row):
+    pk, reason = missing_field_row
+    migrate(AFTER)
+
+    record = migrate(BEFORE).get_model("monitoring", "RejectedRecord").objects.get(pk=pk)
+
+    assert (record.code, record.params, record.reason) == (
+        "missing_field",
+        {"field": "STATUS"},
+        reason,
+    )
