@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 
 from accounts.models import AuditEntry, OperatorProfile
+from accounts.permission_labels import PermissionsInReadersLanguage
 
 User = get_user_model()
 
@@ -16,7 +18,7 @@ class OperatorProfileInline(admin.TabularInline):
     extra = 0
 
 
-class UserWithExtensionsAdmin(UserAdmin):
+class UserWithExtensionsAdmin(PermissionsInReadersLanguage, UserAdmin):
     """Administrators manage users and their roles; only a superuser grants superuser status
     or single permissions, or changes a superuser."""
 
@@ -49,6 +51,14 @@ def _without(fields, unwanted) -> tuple:
 
 admin.site.unregister(User)
 admin.site.register(User, UserWithExtensionsAdmin)
+
+
+class GroupWithPermissionsInReadersLanguage(PermissionsInReadersLanguage, GroupAdmin):
+    pass
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, GroupWithPermissionsInReadersLanguage)
 
 
 @admin.register(AuditEntry)

@@ -28,7 +28,10 @@ class OperatorProfile(models.Model):
     does not see 101's calls on another. An operator of several PBXes has one row for each."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="operator_profiles"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="operator_profiles",
     )
     # By name: accounts knows no other app's code, and a PBX removed takes its links along.
     pbx = models.ForeignKey(

@@ -75,7 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "encrypted_model_fields",
-    "axes",
+    "accounts.axes_config.SignInProtectionConfig",  # django-axes
     "callcenter",
     "accounts",
     "providers",
@@ -191,7 +191,9 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 # Languages: Uzbek (Latin) first, then Russian and English.
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="uz")
 LANGUAGES = [("uz", "O'zbekcha"), ("ru", "Русский"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The product's own catalogues first, then its corrections of Django's and django-axes' (kept
+# apart because makemessages would drop them); both take precedence over the packages' own.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_overrides"]
 USE_I18N = True
 
 # Times are stored in UTC and shown in the configured zone.

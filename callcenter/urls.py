@@ -2,9 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from accounts.forms import ThrottledPasswordChangeForm
+
+# The admin carries the product's name, like every other page.
+admin.site.site_header = format_lazy("{} · Kerio Operator", _("Call center"))
+admin.site.site_title = _("Call center")
+admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

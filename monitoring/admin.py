@@ -4,6 +4,7 @@ The call list is sized for millions of rows: no full count, filters on indexed c
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from monitoring.callbacks import derive
 from monitoring.models import (
@@ -16,6 +17,7 @@ from monitoring.models import (
     SyncState,
     WorkingHours,
 )
+from providers.messages import admin_field
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -56,7 +58,8 @@ class RejectedRecordInline(admin.TabularInline):
     model = RejectedRecord
     extra = 0
     can_delete = False
-    readonly_fields = ("reason", "raw")
+    fields = readonly_fields = ("reason_text", "raw")
+    reason_text = admin_field("reason", _("reason"))
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -79,17 +82,26 @@ class SyncRunAdmin(ReadOnlyAdmin):
     list_select_related = ("pbx",)
     date_hierarchy = "started_at"
     inlines = [RejectedRecordInline]
+    exclude = ("error",)
+    readonly_fields = ("error_text",)
+    error_text = admin_field("error", _("error"))
 
 
 @admin.register(SyncState)
 class SyncStateAdmin(ReadOnlyAdmin):
     list_display = ("pbx", "last_success_at", "last_started_at", "lock_until", "read_back_to")
     list_select_related = ("pbx",)
+    exclude = ("last_error",)
+    readonly_fields = ("last_error_text",)
+    last_error_text = admin_field("last_error", _("last sync error"))
 
 
 @admin.register(LiveSnapshot)
 class LiveSnapshotAdmin(ReadOnlyAdmin):
     list_display = ("pbx", "taken_at", "is_stale", "error_at")
+    exclude = ("error",)
+    readonly_fields = ("error_text",)
+    error_text = admin_field("error", _("error"))
 
 
 @admin.register(Heartbeat)

@@ -19,6 +19,7 @@ from kombu.exceptions import KombuError
 
 from monitoring.formatting import ago, local_time
 from monitoring.models import Heartbeat, SyncRun, SyncState
+from providers.messages import words
 from providers.models import PbxConnection
 from providers.session_keeper import logins_paused, paused_by
 
@@ -114,7 +115,7 @@ def sync_problems(
         elif sync_failed(error, success_at, started_at):
             reason = _("The last sync of “%(pbx)s” failed: %(error)s") % {
                 "pbx": name,
-                "error": error,
+                "error": words(error),
             }
         elif success_at is None and created_at < limit:
             reason = _("“%(pbx)s” has never synced: calls do not appear.") % {"pbx": name}
@@ -148,7 +149,7 @@ def connection_check(pbx: PbxConnection, now: datetime) -> Check:
             label,
             False,
             _("The check %(ago)s failed: %(message)s")
-            % {"ago": ago(pbx.last_check_at, now), "message": pbx.last_check_message},
+            % {"ago": ago(pbx.last_check_at, now), "message": words(pbx.last_check_message)},
             fix,
         )
     if pbx.last_check_ok:
@@ -157,7 +158,10 @@ def connection_check(pbx: PbxConnection, now: datetime) -> Check:
             label,
             True,
             _("Checked %(ago)s: %(message)s")
-            % {"ago": ago(pbx.last_check_at, now), "message": pbx.last_check_message or _("OK")},
+            % {
+                "ago": ago(pbx.last_check_at, now),
+                "message": words(pbx.last_check_message) or _("OK"),
+            },
         )
     if recent_success:
         return Check(
@@ -229,7 +233,7 @@ def sync_check(pbx: PbxConnection, now: datetime) -> Check:
             "sync",
             label,
             False,
-            _("The last sync failed: %(error)s") % {"error": state.last_error} + " " + since,
+            _("The last sync failed: %(error)s") % {"error": words(state.last_error)} + " " + since,
             _("Fix the cause above, then press “Sync now” in Settings."),
         )
     if success_at is None:

@@ -17,6 +17,7 @@ from monitoring.numbers import normalize_number
 from monitoring.sync.normalize import classify, storable
 from providers.kerio import KerioClient, KerioError, LoginsPaused
 from providers.kerio.values import as_code, as_whole
+from providers.messages import from_error
 from providers.models import PbxConnection
 from providers.session_keeper import keeper_for
 
@@ -92,7 +93,7 @@ def poll_live_calls(pbx: PbxConnection) -> LiveSnapshot:
         level = logging.DEBUG if isinstance(exc, LoginsPaused) else logging.WARNING
         logger.log(level, "%s: live calls could not be read: %s", pbx, exc)
         snapshot.is_stale = True
-        snapshot.error = str(exc.user_message)
+        snapshot.error = from_error(exc)
         snapshot.error_at = timezone.now()
         snapshot.save(update_fields=["is_stale", "error", "error_at"])
         return snapshot

@@ -11,6 +11,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from providers.messages import words
 from providers.models import PbxConnection
 
 
@@ -81,23 +82,31 @@ class Call(models.Model):
     # No index of its own: the unique (pbx, key) index starts with it. One index less for the
     # sync to maintain on every call it writes.
     pbx = models.ForeignKey(
-        PbxConnection, on_delete=models.PROTECT, related_name="calls", db_index=False
+        PbxConnection,
+        verbose_name=_("PBX"),
+        on_delete=models.PROTECT,
+        related_name="calls",
+        db_index=False,
     )
-    key = models.CharField(max_length=80)
+    key = models.CharField(
+        _("key"),
+        max_length=80,
+        help_text=_("Stable per PBX: Kerio's ID, or a fingerprint of the record."),
+    )
     started_at = models.DateTimeField(_("start time"))
     direction = models.CharField(
         _("direction"), max_length=10, choices=Direction.choices, default=Direction.UNKNOWN
     )
     from_number = models.CharField(_("from"), max_length=100, blank=True)
-    from_number_normalized = models.CharField(max_length=32, blank=True)
+    from_number_normalized = models.CharField(_("from, normalized"), max_length=32, blank=True)
     from_name = models.CharField(_("from name"), max_length=255, blank=True)
     to_number = models.CharField(_("to"), max_length=100, blank=True)
-    to_number_normalized = models.CharField(max_length=32, blank=True)
+    to_number_normalized = models.CharField(_("to, normalized"), max_length=32, blank=True)
     to_name = models.CharField(_("to name"), max_length=255, blank=True)
     extension = models.CharField(_("extension"), max_length=32, blank=True)
     # The external party's number, normalized (the national significant number for Uzbekistan),
     # for a number's history and for "missed calls not yet called back".
-    external_number = models.CharField(max_length=32, blank=True)
+    external_number = models.CharField(_("external number"), max_length=32, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=CallStatus.choices, default=CallStatus.UNKNOWN
     )
@@ -106,8 +115,8 @@ class Call(models.Model):
     talk_seconds = models.PositiveIntegerField(_("talk seconds"), default=0)
     wait_seconds = models.PositiveIntegerField(_("wait seconds"), default=0)
     raw = models.JSONField(_("Kerio record"))
-    first_seen_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField(auto_now=True)
+    first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"), auto_now=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -141,12 +150,18 @@ class Call(models.Model):
 class LiveSnapshot(models.Model):
     """The latest picture of the calls in progress on one PBX, replaced whole at each poll."""
 
-    pbx = models.OneToOneField(PbxConnection, on_delete=models.CASCADE, related_name="live")
-    taken_at = models.DateTimeField(null=True, blank=True)
+    pbx = models.OneToOneField(
+        PbxConnection, verbose_name=_("PBX"), on_delete=models.CASCADE, related_name="live"
+    )
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     # When the last poll failed, the calls below are what was true at `taken_at`, not now.
-    is_stale = models.BooleanField(default=True)
-    error = models.TextField(blank=True)
-    error_at = models.DateTimeField(null=True, blank=True)
+    is_stale = models.BooleanField(_("out of date"), default=True)
+    error = models.JSONField(_("error"), default=str, blank=True)
+    error_at = models.DateTimeField(_("error time"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("live calls snapshot")
+        verbose_name_plural = _("live calls snapshots")
 
     def __str__(self):
         return f"{self.pbx} @ {self.taken_at}"
@@ -167,24 +182,31 @@ class LiveSnapshot(models.Model):
 class LiveCall(models.Model):
     """A call in progress at the time of its snapshot."""
 
-    snapshot = models.ForeignKey(LiveSnapshot, on_delete=models.CASCADE, related_name="calls")
-    from_number = models.CharField(max_length=100, blank=True)
-    from_name = models.CharField(max_length=255, blank=True)
-    to_number = models.CharField(max_length=100, blank=True)
-    to_name = models.CharField(max_length=255, blank=True)
-    extension = models.CharField(max_length=32, blank=True)
-    direction = models.CharField(
-        max_length=10, choices=Direction.choices, default=Direction.UNKNOWN
+    snapshot = models.ForeignKey(
+        LiveSnapshot,
+        verbose_name=_("live calls snapshot"),
+        on_delete=models.CASCADE,
+        related_name="calls",
     )
-    state = models.CharField(max_length=20, blank=True)
-    status_code = models.IntegerField(null=True, blank=True)
-    total_seconds = models.PositiveIntegerField(default=0)
-    talk_seconds = models.PositiveIntegerField(default=0)
-    started_at = models.DateTimeField(null=True, blank=True)
-    raw = models.JSONField(default=dict)
+    from_number = models.CharField(_("from"), max_length=100, blank=True)
+    from_name = models.CharField(_("from name"), max_length=255, blank=True)
+    to_number = models.CharField(_("to"), max_length=100, blank=True)
+    to_name = models.CharField(_("to name"), max_length=255, blank=True)
+    extension = models.CharField(_("extension"), max_length=32, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.UNKNOWN
+    )
+    state = models.CharField(_("state"), max_length=20, blank=True)
+    status_code = models.IntegerField(_("Kerio status code"), null=True, blank=True)
+    total_seconds = models.PositiveIntegerField(_("total seconds"), default=0)
+    talk_seconds = models.PositiveIntegerField(_("talk seconds"), default=0)
+    started_at = models.DateTimeField(_("start time"), null=True, blank=True)
+    raw = models.JSONField(_("Kerio record"), default=dict)
 
     class Meta:
         ordering = ["started_at", "id"]
+        verbose_name = _("live call")
+        verbose_name_plural = _("live calls")
 
     def __str__(self):
         return f"{self.from_number} → {self.to_number} ({self.state})"
@@ -217,17 +239,23 @@ class SyncState(models.Model):
     """
 
     pbx = models.OneToOneField(
-        PbxConnection, on_delete=models.CASCADE, primary_key=True, related_name="sync_state"
+        PbxConnection,
+        verbose_name=_("PBX"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="sync_state",
     )
-    lock_until = models.DateTimeField(null=True, blank=True)
+    lock_until = models.DateTimeField(_("sync locked until"), null=True, blank=True)
     read_back_to = models.DateTimeField(
+        _("read back to"),
         null=True,
         blank=True,
         help_text=_("The next incremental sync reads the history back to this moment."),
     )
-    last_started_at = models.DateTimeField(null=True, blank=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_started_at = models.DateTimeField(_("last sync started"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last successful sync"), null=True, blank=True)
+    # Stored messages (providers.messages): what happened, worded when shown.
+    last_error = models.JSONField(_("last sync error"), default=str, blank=True)
 
     class Meta:
         verbose_name = _("sync state")
@@ -264,30 +292,38 @@ class SyncRun(models.Model):
         COMMAND = "command", _("Command")
         BUTTON = "button", _("Sync now")
 
-    pbx = models.ForeignKey(PbxConnection, on_delete=models.CASCADE, related_name="sync_runs")
-    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE)
-    full = models.BooleanField(default=False)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
-    read_back_to = models.DateTimeField(null=True, blank=True)
-    pages = models.PositiveIntegerField(default=0)
-    fetched = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    rejected = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
+    pbx = models.ForeignKey(
+        PbxConnection, verbose_name=_("PBX"), on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    trigger = models.CharField(
+        _("trigger"), max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULE
+    )
+    full = models.BooleanField(_("full"), default=False)
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.RUNNING
+    )
+    read_back_to = models.DateTimeField(_("read back to"), null=True, blank=True)
+    pages = models.PositiveIntegerField(_("pages"), default=0)
+    fetched = models.PositiveIntegerField(_("fetched"), default=0)
+    created = models.PositiveIntegerField(_("new"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    error = models.JSONField(_("error"), default=str, blank=True)
     # The PBX's clock disagreed with ours (``providers.kerio.clock``): a code and its parameters,
     # put in words when shown.
-    clock_warning_code = models.CharField(max_length=20, blank=True)
-    clock_warning_params = models.JSONField(default=dict, blank=True)
+    clock_warning_code = models.CharField(_("clock warning"), max_length=20, blank=True)
+    clock_warning_params = models.JSONField(_("clock warning parameters"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
         indexes = [models.Index(fields=["pbx", "-started_at"], name="syncrun_pbx_started")]
 
     def __str__(self):
-        return f"{self.pbx} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+        return f"{self.pbx} {self.started_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"
 
     @property
     def clock_warning(self):
@@ -308,24 +344,29 @@ class SyncRun(models.Model):
 class RejectedRecord(models.Model):
     """A history record the sync could not understand, kept with its raw JSON and the reason."""
 
-    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="rejected_records")
-    raw = models.JSONField()
-    reason = models.TextField()
-    # A reason stored by code (see ``sync.normalize.rejection_message``), put in words when shown.
-    code = models.CharField(max_length=30, blank=True)
-    params = models.JSONField(default=dict, blank=True)
+    run = models.ForeignKey(
+        SyncRun,
+        verbose_name=_("sync run"),
+        on_delete=models.CASCADE,
+        related_name="rejected_records",
+    )
+    raw = models.JSONField(_("Kerio record"))
+    # Why, as a stored message (``providers.messages``); its code and parameters also kept apart.
+    reason = models.JSONField(_("reason"))
+    code = models.CharField(_("code"), max_length=30, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("rejected record")
+        verbose_name_plural = _("rejected records")
 
     def __str__(self):
-        return self.reason
+        return words(self.reason)
 
     @property
     def message(self):
-        """Why the record was rejected, in the reader's language when stored by code."""
-        if self.code:
-            from monitoring.sync.normalize import rejection_message
-
-            return rejection_message(self.code, self.params) or self.reason
-        return self.reason
+        """Why the record was rejected, in the reader's language."""
+        return words(self.reason)
 
 
 class Heartbeat(models.Model):
@@ -334,8 +375,12 @@ class Heartbeat(models.Model):
     # The name the worker's heartbeat task records (beat schedules it, a worker runs it).
     WORKER = "worker"
 
-    name = models.CharField(max_length=50, unique=True)
-    seen_at = models.DateTimeField()
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    seen_at = models.DateTimeField(_("last heartbeat"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
 
     def __str__(self):
         return f"{self.name} @ {self.seen_at}"

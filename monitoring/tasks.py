@@ -13,6 +13,7 @@ from django.utils import timezone
 from monitoring import export_jobs, live, sync
 from monitoring.callbacks import derive
 from monitoring.models import Heartbeat, SyncRun
+from providers.messages import words
 from providers.models import PbxConnection
 from providers.session_keeper import logins_paused
 
@@ -36,7 +37,7 @@ def sync_pbx(pbx_id: int, trigger: str = SyncRun.Trigger.SCHEDULE, full: bool = 
     except sync.SyncAlreadyRunning:
         logger.info("%s: a sync is already running; this one is skipped", pbx)
     except sync.SyncFailed as exc:
-        logger.warning("%s: sync failed: %s", pbx, exc.run.error)
+        logger.warning("%s: sync failed: %s", pbx, words(exc.run.error))
 
 
 @shared_task(name="monitoring.tasks.sync_all", acks_late=True, soft_time_limit=30, time_limit=60)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from providers.forms import PbxConnectionForm, SipTrunkForm
+from providers.messages import admin_field
 from providers.models import PbxConnection, SipTrunk
 
 
@@ -34,8 +35,9 @@ class PbxConnectionAdmin(admin.ModelAdmin):
     readonly_fields = (
         "last_check_at",
         "last_check_ok",
-        "last_check_message",
+        "last_check_result",
     )
+    last_check_result = admin_field("last_check_message", _("last check result"))
     fieldsets = (
         (None, {"fields": ("name", "host", "port", "username", "password")}),
         (

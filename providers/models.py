@@ -22,7 +22,12 @@ class PbxConnection(models.Model):
     sync stands belongs to the sync (``monitoring``'s sync state).
     """
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        unique=True,
+        error_messages={"unique": _("A Kerio Operator connection with this name already exists.")},
+    )
     host = models.CharField(_("host"), max_length=255, validators=[validate_host])
     port = models.PositiveIntegerField(_("port"), default=4021, validators=PORT_VALIDATORS)
     username = models.CharField(_("username"), max_length=150)
@@ -83,12 +88,15 @@ class PbxConnection(models.Model):
         ),
     )
 
-    last_check_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_check_ok = models.BooleanField(null=True, editable=False)
-    last_check_message = models.TextField(blank=True, editable=False)
+    last_check_at = models.DateTimeField(_("last checked"), null=True, blank=True, editable=False)
+    last_check_ok = models.BooleanField(_("last check passed"), null=True, editable=False)
+    # A stored message (providers.messages): what happened, worded when shown.
+    last_check_message = models.JSONField(
+        _("last check result"), default=str, blank=True, editable=False
+    )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
@@ -172,7 +180,12 @@ class SipTrunk(models.Model):
         TCP = "tcp", "TCP"
         TLS = "tls", "TLS"
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        unique=True,
+        error_messages={"unique": _("A SIP provider with this name already exists.")},
+    )
     server = models.CharField(_("SIP server"), max_length=255, validators=[validate_host])
     login = models.CharField(_("login"), max_length=150)
     password = EncryptedCharField(_("password"), max_length=255)
@@ -181,8 +194,8 @@ class SipTrunk(models.Model):
         _("transport"), max_length=3, choices=Transport.choices, default=Transport.UDP
     )
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["name"]

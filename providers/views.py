@@ -15,6 +15,7 @@ from accounts.models import AuditEntry
 from providers.forms import PbxConnectionForm, SipTrunkForm
 from providers.kerio import CheckResult, check_connection
 from providers.kerio.tls import format_fingerprint, normalize_fingerprint
+from providers.messages import from_error, message, words
 from providers.models import PbxConnection, SipTrunk
 from providers.page_calls import page_settings
 from providers.services import save_pbx_connection
@@ -138,7 +139,7 @@ def pbx_check(request, pk=None):
             AuditEntry.Action.CHECK,
             obj=pbx if pbx.pk else None,
             object_type="providers.PbxConnection",
-            message=_check_summary(result),
+            message=words(_check_summary(result)),
             changes={"sent_to": connection.base_url},
         )
         if pbx.pk is not None and (form is None or not form.has_changed()):
@@ -187,18 +188,21 @@ def pbx_trust_certificate(request, pk):
     return redirect("pbx_edit", pk=pbx.pk)
 
 
-def _check_summary(result: CheckResult) -> str:
+def _check_summary(result: CheckResult) -> dict:
+    """What the check found, as a stored message (worded when shown)."""
     if result.ok:
-        return str(_("Connected: %(server)s") % {"server": result.server_info or "-"})
+        return message("check.connected", server=str(result.server_info or "-"))
     step = result.failed_step
-    return f"{step.label}: {step.detail}" if step else str(_("The check failed."))
+    if step is None:
+        return message("check.failed")
+    error = from_error(result.error) if result.error is not None else step.detail
+    return message("check.step_failed", step=message(f"check.step.{step.code}"), error=error)
 
 
 def _record_check(pbx: PbxConnection, result: CheckResult) -> None:
-    message = _check_summary(result)
     pbx.last_check_at = timezone.now()
     pbx.last_check_ok = result.ok
-    pbx.last_check_message = str(message)
+    pbx.last_check_message = _check_summary(result)
     PbxConnection.objects.filter(pk=pbx.pk).update(
         last_check_at=pbx.last_check_at,
         last_check_ok=pbx.last_check_ok,

@@ -1,9 +1,12 @@
 """Uzbek is the default language; the switcher turns pages into Russian and English."""
 
+from datetime import date
 from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import override
 
 pytestmark = pytest.mark.default_language
 
@@ -47,3 +50,10 @@ def test_it_switches_language_on_the_login_page(client):
         reverse("set_language"), {"language": "ru", "next": reverse("login")}, follow=True
     ).content.decode()
     assert "Войти" in html
+
+
+def test_uzbek_month_names_are_written_in_lowercase():
+    with override("uz"):
+        assert date_format(date(2026, 12, 6), "DATE_FORMAT") == "6-dekabr, 2026-yil"
+        assert date_format(date(2026, 3, 1), "YEAR_MONTH_FORMAT") == "mart 2026-yil"
+        assert date_format(date(2026, 9, 1), "N") == "sen."

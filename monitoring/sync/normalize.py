@@ -17,13 +17,13 @@ import json
 import math
 
 import orjson
-from django.utils.translation import gettext as _
 
 from monitoring.directory import Directory
 from monitoring.models import KERIO_STATUS, Call, CallStatus, Direction
 from monitoring.numbers import national_number, normalize_number
 from providers.kerio.clock import pbx_instant
 from providers.kerio.values import as_whole
+from providers.messages import message
 
 # Plausible call start times: 2000-01-01 .. 2100-01-01 (anything else is not epoch seconds).
 EARLIEST_TIMESTAMP = 946_684_800
@@ -39,39 +39,25 @@ _MAX_LENGTH = {
 # Fields without which a record says nothing usable: when one is missing (or renamed by a box
 # that differs), the record is rejected with the field named, rather than stored with a guess.
 INDISPENSABLE = ("TIMESTAMP", "FROM_NUM", "TO_NUM", "CALL_DURATION", "ANSWERED_DURATION", "STATUS")
-MISSING_FIELD = "missing_field"
 
 
 class Rejected(ValueError):
-    """The record cannot be understood; ``reason`` says why in plain words. A rejection that
-    is stored by code carries ``code`` and ``params`` (see ``rejection_message``)."""
+    """The record cannot be understood; ``reason`` says why (a stored message, see
+    providers.messages: ``Rejected("record.negative", field="CALL_DURATION")``), ``code`` and
+    ``params`` are its code and parameters."""
 
-    def __init__(self, reason: str, *, code: str = "", params: dict | None = None):
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, code: str, **params):
+        super().__init__(code)
         self.code = code
-        self.params = params or {}
-
-
-def rejection_message(code: str, params: dict):
-    """The words of a rejection stored by code, in the reader's language."""
-    if code == MISSING_FIELD:
-        return _(
-            "The record has no %(field)s field (missing or renamed); the product cannot do "
-            "without it."
-        ) % {"field": params.get("field", "?")}
-    return ""
+        self.params = params
+        self.reason = message(code, **params)
 
 
 def _require_fields(record: dict) -> None:
     present = {key.casefold() for key in record if isinstance(key, str)}
     for name in INDISPENSABLE:
         if name not in record and name.casefold() not in present:
-            raise Rejected(
-                str(rejection_message(MISSING_FIELD, {"field": name})),
-                code=MISSING_FIELD,
-                params={"field": name},
-            )
+            raise Rejected("record.missing_field", field=name)
 
 
 def storable(value):
@@ -161,13 +147,13 @@ def _timestamp(record: dict) -> int:
         try:
             value = float(value.strip())
         except ValueError:
-            raise Rejected(_("TIMESTAMP is not a number.")) from None
+            raise Rejected("record.timestamp_not_number") from None
     if value is None:
-        raise Rejected(_("The record has no TIMESTAMP."))
+        raise Rejected("record.no_timestamp")
     if not _is_number(value) or not math.isfinite(value):
-        raise Rejected(_("TIMESTAMP is not a number."))
+        raise Rejected("record.timestamp_not_number")
     if not EARLIEST_TIMESTAMP <= value < LATEST_TIMESTAMP:
-        raise Rejected(_("TIMESTAMP is not a plausible time in seconds."))
+        raise Rejected("record.timestamp_implausible")
     return math.floor(value)
 
 
@@ -181,13 +167,13 @@ def _seconds(record: dict, name: str) -> int:
         try:
             value = float(value.strip())
         except ValueError:
-            raise Rejected(_("%(field)s is not a number.") % {"field": name}) from None
+            raise Rejected("record.not_number", field=name) from None
     if not _is_number(value) or not math.isfinite(value):
-        raise Rejected(_("%(field)s is not a number.") % {"field": name})
+        raise Rejected("record.not_number", field=name)
     if value < 0:
-        raise Rejected(_("%(field)s is negative.") % {"field": name})
+        raise Rejected("record.negative", field=name)
     if value > MAX_SECONDS:
-        raise Rejected(_("%(field)s is too large.") % {"field": name})
+        raise Rejected("record.too_large", field=name)
     return int(value)
 
 
@@ -202,7 +188,7 @@ def _text(record: dict, name: str, max_length: int) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, _TEXT_TYPES):
-        raise Rejected(_("%(field)s is not text.") % {"field": name})
+        raise Rejected("record.not_text", field=name)
     return str(value).replace("\x00", "").strip()[:max_length]
 
 
@@ -251,7 +237,7 @@ def normalize_record(record, directory: Directory, zone_name: str | None = None)
 
     ``zone_name`` is the PBX's "time zone of its timestamps" (None or "UTC": true epochs)."""
     if not isinstance(record, dict):
-        raise Rejected(_("The record is not a JSON object."))
+        raise Rejected("record.not_object")
     _require_fields(record)
     started = _timestamp(record)
     total = _seconds(record, "CALL_DURATION")

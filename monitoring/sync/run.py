@@ -35,8 +35,6 @@ from functools import partial
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from kombu.exceptions import KombuError
 
 from monitoring.callbacks import derive
@@ -52,6 +50,8 @@ from monitoring.sync.writer import Page, page_preparer, page_writer, page_writer
 from providers.kerio import KerioClient, KerioError
 from providers.kerio.clock import newest_record_warning, pbx_epoch
 from providers.kerio.values import as_whole
+from providers.messages import MESSAGES, from_error
+from providers.messages import message as stored_message
 from providers.models import PbxConnection
 from providers.session_keeper import keeper_for
 
@@ -102,21 +102,14 @@ def sync_pbx(
             try:
                 job.read_and_store()
             except KerioError as exc:
-                job.fail(exc.user_message)
+                job.fail(from_error(exc))
                 logger.warning("%s: sync failed: %s", pbx, exc)
                 raise SyncFailed(job.run, exc.user_message) from exc
             except LockLost as exc:
-                message = gettext_lazy(
-                    "Another run took this sync over: its process had stalled longer than its "
-                    "hold on the PBX lasts."
-                )
-                job.fail(message)
-                raise SyncFailed(job.run, message) from exc
+                job.fail(stored_message("sync.timed_out"))
+                raise SyncFailed(job.run, MESSAGES["sync.timed_out"]) from exc
             except BaseException as exc:
-                job.fail(
-                    _("The sync stopped because of an internal error (%(error)s).")
-                    % {"error": type(exc).__name__}
-                )
+                job.fail(stored_message("sync.internal_error", error=type(exc).__name__))
                 raise
             run = job.succeed()
             job.update_callbacks()
@@ -176,7 +169,7 @@ class _Run:
             SyncRun.objects.filter(pbx=pbx, outcome=SyncRun.Outcome.RUNNING).update(
                 outcome=SyncRun.Outcome.FAILED,
                 finished_at=self.started,
-                error=_("The run was interrupted: its process stopped before it finished."),
+                error=stored_message("sync.interrupted"),
             )
             run.save()
         logger.info(
@@ -293,12 +286,12 @@ class _Run:
             self.pbx.timestamps_timezone = zone_now
             rederive_start_times(self.pbx)
 
-    def fail(self, message) -> None:
-        """Record the failure in words; the read-back mark stays where it was."""
+    def fail(self, stored: dict) -> None:
+        """Record what went wrong (a stored message); the read-back mark stays where it was."""
         run, state = self.run, self.state
         run.outcome = SyncRun.Outcome.FAILED
         run.finished_at = timezone.now()
-        run.error = str(message)
+        run.error = stored
         if self.dry_run:
             return
 

@@ -23,6 +23,7 @@ from monitoring.tests.test_sync import (  # noqa: F401
     connect,
     quick_retries,
 )
+from providers.messages import words
 from providers.models import PbxConnection
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
@@ -71,8 +72,9 @@ def test_an_unreachable_pbx_fails_the_run_with_a_plain_reason(outage):
     run = SyncRun.objects.filter(pbx=pbx).latest("started_at")
     assert run.outcome == SyncRun.Outcome.FAILED
     assert run.finished_at is not None
-    assert run.error and "Traceback" not in run.error
-    assert run.error.startswith("The server refused the connection."), run.error
+    assert run.error["code"] == "kerio.ConnectionRefused"
+    assert "Traceback" not in words(run.error)
+    assert words(run.error).startswith("The server refused the connection."), run.error
     pbx.refresh_from_db()
     assert pbx.sync_state.last_error == run.error
     assert pbx.sync_state.read_back_to == mark  # the high-water mark did not move
@@ -82,7 +84,7 @@ def test_an_unreachable_pbx_fails_the_run_with_a_plain_reason(outage):
 def test_the_health_page_is_red_with_the_reason(outage, admin_client):
     _simulator, pbx = outage
     tasks.sync_pbx(pbx.pk)
-    error = PbxConnection.objects.get(pk=pbx.pk).sync_state.last_error
+    error = words(PbxConnection.objects.get(pk=pbx.pk).sync_state.last_error)
 
     html = admin_client.get(reverse("health")).content.decode()
 
@@ -229,7 +231,7 @@ def test_a_database_connection_cut_mid_sync_fails_the_run_and_the_next_is_exact(
     assert pbx.sync_state.lock_until is None, "the lock must not outlive the failed run"
     failed = SyncRun.objects.filter(pbx=pbx).latest("started_at")
     assert failed.outcome == SyncRun.Outcome.FAILED
-    assert "internal error" in failed.error
+    assert "internal error" in words(failed.error)
 
     run = sync.sync_pbx(pbx)
 

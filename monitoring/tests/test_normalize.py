@@ -19,6 +19,7 @@ from monitoring.sync.normalize import (
     record_key,
     sort_second,
 )
+from providers.messages import words
 
 DIRECTORY = Directory.build(
     [
@@ -134,8 +135,11 @@ def test_a_record_without_an_indispensable_field_is_rejected_by_code(field):
     with pytest.raises(Rejected) as rejected:
         normalize_record(raw, DIRECTORY)
 
-    assert (rejected.value.code, rejected.value.params) == ("missing_field", {"field": field})
-    assert f"The record has no {field} field" in rejected.value.reason
+    assert (rejected.value.code, rejected.value.params) == (
+        "record.missing_field",
+        {"field": field},
+    )
+    assert f"The record has no {field} field" in words(rejected.value.reason)
 
 
 def test_a_numeric_string_timestamp_has_a_place_in_the_time_order():
@@ -176,7 +180,7 @@ def test_the_timestamp_is_read_in_the_pbx_zone(zone, expected):
 def test_what_cannot_be_understood_is_rejected_with_the_reason(raw, reason):
     with pytest.raises(Rejected) as rejected:
         normalize_record(raw, DIRECTORY)
-    assert reason in rejected.value.reason
+    assert reason in words(rejected.value.reason)
 
 
 def test_keys_use_the_id_else_content_and_occurrence():

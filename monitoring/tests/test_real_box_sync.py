@@ -15,6 +15,7 @@ from monitoring.models import Call, CallStatus, RejectedRecord, SyncRun
 from monitoring.sync import SyncFailed, sync_pbx
 from providers.kerio.simulator.demo import CallFactory
 from providers.kerio.tls import format_fingerprint
+from providers.messages import words
 from providers.models import PbxConnection
 from providers.services import save_pbx_connection
 from providers.session_keeper import logins_paused
@@ -92,8 +93,8 @@ def test_a_wrong_fingerprint_fails_before_the_login_is_sent(make_kerio_simulator
         sync_pbx(pbx)
 
     assert simulator.request_counts() == {}
-    assert format_fingerprint(simulator.certificate_fingerprint) in failed.value.run.error
-    assert format_fingerprint(WRONG_FINGERPRINT) in failed.value.run.error
+    assert format_fingerprint(simulator.certificate_fingerprint) in words(failed.value.run.error)
+    assert format_fingerprint(WRONG_FINGERPRINT) in words(failed.value.run.error)
     assert not Call.objects.exists()
 
 
@@ -194,7 +195,7 @@ def test_two_minutes_of_a_worker_with_a_wrong_password_never_lock_the_server_out
     assert simulator.request_counts()["Session.login"] <= 4
     assert simulator.lockouts == 0
     snapshot = live.LiveSnapshot.objects.get(pbx=pbx)
-    assert "correct the password in Settings" in snapshot.error
+    assert "correct the password in Settings" in words(snapshot.error)
 
 
 def test_a_minute_and_a_half_of_live_polling_uses_one_login(make_kerio_simulator):

@@ -16,6 +16,7 @@ from monitoring.models import Call, CallStatus, Direction, SyncRun, SyncState
 from monitoring.sync import SyncAlreadyRunning, SyncFailed, sync_is_running, sync_pbx
 from monitoring.sync.writer import CallWriter
 from providers.kerio.transport import Transport
+from providers.messages import words
 from providers.models import PbxConnection
 from providers.services import save_pbx_connection
 
@@ -315,7 +316,7 @@ def test_a_run_left_running_by_a_dead_process_is_closed_as_interrupted(kerio_sim
 
     dead.refresh_from_db()
     assert dead.outcome == SyncRun.Outcome.FAILED
-    assert "interrupted" in dead.error
+    assert "interrupted" in words(dead.error)
 
 
 def test_a_long_run_keeps_extending_its_lock(kerio_simulator, small_pages, settings):
@@ -349,12 +350,12 @@ def test_a_failed_run_is_recorded_and_keeps_the_mark(kerio_simulator, small_page
     run = failure.value.run
     assert run.outcome == SyncRun.Outcome.FAILED
     assert run.finished_at is not None
-    assert "Try again later" in run.error
+    assert "Try again later" in words(run.error)
     pbx.refresh_from_db()
     assert pbx.sync_state.read_back_to == mark
     assert pbx.sync_state.last_error == run.error
     assert pbx.sync_state.lock_until is None
-    assert str(failure.value.user_message) == run.error
+    assert str(failure.value.user_message) == words(run.error)
 
 
 def test_wrong_credentials_fail_in_plain_words_without_the_password(kerio_simulator):
@@ -365,8 +366,8 @@ def test_wrong_credentials_fail_in_plain_words_without_the_password(kerio_simula
     with pytest.raises(SyncFailed) as failure:
         sync_pbx(pbx)
 
-    assert "Login failed" in failure.value.run.error
-    assert "Wrong-Secret-42" not in failure.value.run.error
+    assert "Login failed" in words(failure.value.run.error)
+    assert "Wrong-Secret-42" not in str(failure.value.run.error)
     assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
 
 

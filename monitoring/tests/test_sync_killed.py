@@ -132,7 +132,7 @@ def test_a_run_killed_while_the_pbx_is_slow_is_taken_over_after_its_lease(
     state = sync_state(database_url)
     assert state["lock_until"] is None
     assert [run["outcome"] for run in state["runs"]] == ["success", "failed"]
-    assert "interrupted" in state["runs"][1]["error"]
+    assert state["runs"][1]["error"] == {"code": "sync.interrupted"}
 
 
 def wait_for(condition, process, seconds=30):

@@ -4,8 +4,8 @@ and moves back the same way when the migrations are reversed."""
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from monitoring.tests.migrating import migrate, migrated_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,19 +20,9 @@ STATE = {
 }
 
 
-def migrate(targets):
-    """Migrate to ``targets``; returns the models as they are there."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.fixture
 def before():
-    apps = migrate(BEFORE)
-    yield apps
-    executor = MigrationExecutor(connection)
-    migrate(executor.loader.graph.leaf_nodes())
+    yield from migrated_to(BEFORE)
 
 
 def test_it_copies_each_pbx_state_and_removes_the_old_columns(before):

@@ -20,6 +20,7 @@ from monitoring.context_processors import pbx_banners_of
 from monitoring.formatting import EMPTY, duration, local_time, neutral
 from monitoring.models import Call, Callback, LiveCall
 from monitoring.periods import PeriodForm
+from providers.messages import words
 from providers.models import PbxConnection
 
 STATS_TARGET = "dashboard-stats"
@@ -274,7 +275,7 @@ def live_panels(
     for pbx in pbxes:
         snapshot = getattr(pbx, "live", None)
         if snapshot is None or snapshot.taken_at is None:
-            error = snapshot.error if snapshot else ""
+            error = words(snapshot.error) if snapshot else ""
             message = (
                 _("No live data yet — the PBX could not be reached: %(reason)s") % {"reason": error}
                 if error
@@ -289,7 +290,7 @@ def live_panels(
             if snapshot.error:
                 message = _(
                     "No live data since %(time)s — the PBX could not be reached: %(reason)s"
-                ) % {**since, "reason": snapshot.error}
+                ) % {**since, "reason": words(snapshot.error)}
             else:
                 message = (
                     _(

@@ -97,6 +97,14 @@ def test_a_duplicate_name_is_refused(admin_client, trunk):
     assert SipTrunk.objects.count() == 1
 
 
+@pytest.mark.default_language
+def test_a_duplicate_name_is_refused_in_plain_uzbek(admin_client, trunk):
+    response = admin_client.post(reverse("sip_trunk_create"), trunk_data(login="other"))
+    assert response.context["form"].errors["name"] == [
+        "Bunday nomli SIP provayder allaqachon mavjud."
+    ]
+
+
 def test_a_new_record_needs_a_password(admin_client, db):
     response = admin_client.post(reverse("sip_trunk_create"), trunk_data(password=""))
     assert "password" in response.context["form"].errors

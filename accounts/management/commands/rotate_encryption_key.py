@@ -2,6 +2,8 @@ from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from encrypted_model_fields.fields import EncryptedMixin, decrypt_str
 
 
@@ -16,13 +18,15 @@ def encrypted_fields():
 
 
 class Command(BaseCommand):
-    help = (
+    help = gettext_lazy(
         "Re-encrypt every stored secret with the first key of FIELD_ENCRYPTION_KEY. "
         "Rotate by setting FIELD_ENCRYPTION_KEY=NEW,OLD, running this, then removing OLD."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="Check only; change nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help=gettext_lazy("Check only; change nothing.")
+        )
 
     def handle(self, *args, dry_run, **options):
         total = 0
@@ -41,11 +45,17 @@ class Command(BaseCommand):
                         plain = decrypt_str(stored)
                     except InvalidToken as exc:
                         raise CommandError(
-                            f"{model._meta.verbose_name} #{pk_value}: no configured key can "
-                            "decrypt it. Put the key it was saved with into FIELD_ENCRYPTION_KEY."
+                            _(
+                                "%(model)s #%(pk)s: no configured key can decrypt it. Put the "
+                                "key it was saved with into FIELD_ENCRYPTION_KEY."
+                            )
+                            % {"model": model._meta.verbose_name, "pk": pk_value}
                         ) from exc
                     if not dry_run:
                         model._default_manager.filter(pk=pk_value).update(**{field.name: plain})
                     total += 1
-        verb = "Would re-encrypt" if dry_run else "Re-encrypted"
-        self.stdout.write(self.style.SUCCESS(f"{verb} {total} stored password(s)."))
+        if dry_run:
+            done = _("Would re-encrypt %(count)d stored password(s).")
+        else:
+            done = _("Re-encrypted %(count)d stored password(s).")
+        self.stdout.write(self.style.SUCCESS(done % {"count": total}))

@@ -3,6 +3,8 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 def demo_admin_file():
@@ -10,10 +12,14 @@ def demo_admin_file():
 
 
 class Command(BaseCommand):
-    help = "Create a demo administrator when there is no user yet, and print its login once."
+    help = gettext_lazy(
+        "Create a demo administrator when there is no user yet, and print its login once."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--username", default="admin")
+        parser.add_argument(
+            "--username", default="admin", help=gettext_lazy("The administrator's user name.")
+        )
 
     def handle(self, *args, username, **options):
         User = get_user_model()
@@ -26,10 +32,12 @@ class Command(BaseCommand):
         login_file.write_text(f"{username}\n{password}\n")
         login_file.chmod(0o600)
         bar = "=" * 60
+        login, secret = _("login:"), _("password:")
+        width = max(len(login), len(secret))
         self.stdout.write(
             self.style.SUCCESS(
-                f"\n{bar}\nDemo administrator created — shown only this once:\n"
-                f"  login:    {username}\n  password: {password}\n"
-                f"Change it after you sign in.\n{bar}\n"
+                f"\n{bar}\n{_('Demo administrator created — shown only this once:')}\n"
+                f"  {login.ljust(width)} {username}\n  {secret.ljust(width)} {password}\n"
+                f"{_('Change it after you sign in.')}\n{bar}\n"
             )
         )

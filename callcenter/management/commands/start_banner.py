@@ -5,6 +5,7 @@ import urllib.request
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy
 
 from callcenter.management.commands.ensure_admin import demo_admin_file
 
@@ -22,15 +23,20 @@ def demo_login() -> tuple[str, str] | None:
 
 
 class Command(BaseCommand):
-    help = (
+    help = gettext_lazy(
         "For `make run`: once the web server answers, print where to open it and the demo "
         "administrator's login, last, below the start-up output; then wait to be stopped."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
-            "--wait", type=float, default=60.0, help="Seconds to wait for the web server."
+            "--port", type=int, default=8000, help=gettext_lazy("The web server's port.")
+        )
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=60.0,
+            help=gettext_lazy("Seconds to wait for the web server."),
         )
 
     def handle(self, *args, port, wait, **options):

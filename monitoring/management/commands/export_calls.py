@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from monitoring.export import iter_csv, iter_jsonl
 from monitoring.export_xlsx import write_xlsx
@@ -12,19 +13,28 @@ from providers.models import PbxConnection
 
 
 class Command(BaseCommand):
-    help = _(
+    help = gettext_lazy(
         "Write calls to standard output as CSV or JSON Lines, or to a file as XLSX "
         "(dates are local days)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--pbx", metavar="NAME", help=_("Only this PBX's calls."))
-        parser.add_argument("--since", metavar="YYYY-MM-DD", help=_("From this local day on."))
+        parser.add_argument("--pbx", metavar="NAME", help=gettext_lazy("Only this PBX's calls."))
         parser.add_argument(
-            "--until", metavar="YYYY-MM-DD", help=_("Up to this local day, included.")
+            "--since", metavar="YYYY-MM-DD", help=gettext_lazy("From this local day on.")
         )
-        parser.add_argument("--format", choices=["csv", "jsonl", "xlsx"], default="csv")
-        parser.add_argument("--output", metavar="FILE", help=_("The XLSX file to write."))
+        parser.add_argument(
+            "--until", metavar="YYYY-MM-DD", help=gettext_lazy("Up to this local day, included.")
+        )
+        parser.add_argument(
+            "--format",
+            choices=["csv", "jsonl", "xlsx"],
+            default="csv",
+            help=gettext_lazy("CSV (the default), JSON Lines, or XLSX (needs --output)."),
+        )
+        parser.add_argument(
+            "--output", metavar="FILE", help=gettext_lazy("The XLSX file to write.")
+        )
 
     def handle(self, *args, pbx=None, since=None, until=None, format="csv", output=None, **options):
         if format == "xlsx" and not output:

@@ -1,12 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from monitoring.diagnostics import as_json, diagnostics
 from providers.models import PbxConnection
 
 
 class Command(BaseCommand):
-    help = _(
+    help = gettext_lazy(
         "Ask a Kerio Operator every method the product uses and write one JSON file for "
         "support: the answers with their field types, the certificate, the clock offset and "
         "how the product reads each record. Never a password or a token."

@@ -1,10 +1,11 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy
 
 from monitoring.callbacks import derive
 
 
 class Command(BaseCommand):
-    help = (
+    help = gettext_lazy(
         "Derive every callback again from the stored calls and people's actions (the result equals "
         "what the syncs made of them one by one)."
     )

@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from monitoring.models import SyncRun
 from monitoring.periods import day_start
@@ -20,29 +21,31 @@ def local_date(value: str) -> dt.date:
 
 
 class Command(BaseCommand):
-    help = _(
+    help = gettext_lazy(
         "Read the call history of the Kerio Operator PBX(es) into the database: incremental "
         "by default, the same sync the schedule runs."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--pbx", metavar="NAME", help=_("Only this PBX (default: all enabled).")
+            "--pbx", metavar="NAME", help=gettext_lazy("Only this PBX (default: all enabled).")
         )
         parser.add_argument(
             "--full",
             action="store_true",
-            help=_("Read the whole history, not only the recent part."),
+            help=gettext_lazy("Read the whole history, not only the recent part."),
         )
         parser.add_argument(
             "--since",
             metavar="YYYY-MM-DD",
-            help=_(
+            help=gettext_lazy(
                 "Read back to the start of this local day (with --full: instead of everything)."
             ),
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help=_("Read and count, but write nothing.")
+            "--dry-run",
+            action="store_true",
+            help=gettext_lazy("Read and count, but write nothing."),
         )
 
     def handle(self, *args, pbx=None, full=False, since=None, dry_run=False, **options):

@@ -3,6 +3,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from providers.models import PbxConnection
 from providers.services import save_pbx_connection
@@ -11,20 +13,30 @@ DEMO_NAME = "Demo PBX"
 
 
 class Command(BaseCommand):
-    help = (
-        "When no real PBX is configured, point a 'Demo PBX' connection at the built-in simulator. "
-        "Writes the list of processes `make run` must start."
+    help = gettext_lazy(
+        "When no real PBX is configured, point a “Demo PBX” connection at the built-in "
+        "simulator. Writes the list of processes `make run` must start."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--processes-file", required=True)
-        parser.add_argument("--port", type=int, default=4021)
+        parser.add_argument(
+            "--processes-file",
+            required=True,
+            metavar="PATH",
+            help=gettext_lazy("Write the names of the processes to start to this file."),
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=4021,
+            help=gettext_lazy("The simulator's port (default 4021)."),
+        )
 
     def handle(self, *args, processes_file, port, **options):
         processes = ["web", "worker"]
         if PbxConnection.objects.filter(is_demo=False).exists():
             PbxConnection.objects.filter(is_demo=True).update(enabled=False)
-            self.stdout.write("A real PBX is configured: the demo PBX is not started.")
+            self.stdout.write(_("A real PBX is configured: the demo PBX is not started."))
         else:
             processes.append("demopbx")
             password_file = settings.VAR_DIR / "demo_pbx_password"
@@ -44,5 +56,8 @@ class Command(BaseCommand):
                 enabled=True,
                 is_demo=True,
             )
-            self.stdout.write(f"Demo PBX: the Kerio Operator simulator on https://127.0.0.1:{port}")
+            self.stdout.write(
+                _("Demo PBX: the Kerio Operator simulator on %(url)s")
+                % {"url": f"https://127.0.0.1:{port}"}
+            )
         Path(processes_file).write_text(" ".join(processes) + "\n")

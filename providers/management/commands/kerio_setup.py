@@ -4,6 +4,7 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from providers.kerio.tls import format_fingerprint, normalize_fingerprint
 from providers.models import PbxConnection
@@ -11,34 +12,48 @@ from providers.services import save_pbx_connection
 
 
 class Command(BaseCommand):
-    help = _(
+    help = gettext_lazy(
         "Create or update a Kerio Operator connection. The password is read from an environment "
         "variable or standard input, never from the command line."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--name", required=True, help=_("The connection's name."))
-        parser.add_argument("--host", required=True, help=_("Host name or IP address of the PBX."))
-        parser.add_argument("--port", type=int, help=_("Administration port (default 4021)."))
-        parser.add_argument("--username", required=True, help=_("Administrator user name."))
+        parser.add_argument("--name", required=True, help=gettext_lazy("The connection's name."))
+        parser.add_argument(
+            "--host", required=True, help=gettext_lazy("Host name or IP address of the PBX.")
+        )
+        parser.add_argument(
+            "--port", type=int, help=gettext_lazy("Administration port (default 4021).")
+        )
+        parser.add_argument(
+            "--username", required=True, help=gettext_lazy("Administrator user name.")
+        )
         secret = parser.add_mutually_exclusive_group()
         secret.add_argument(
-            "--password-env", metavar="VAR", help=_("Read the password from this variable.")
+            "--password-env",
+            metavar="VAR",
+            help=gettext_lazy("Read the password from this variable."),
         )
         secret.add_argument(
-            "--password-stdin", action="store_true", help=_("Read the password from stdin.")
+            "--password-stdin",
+            action="store_true",
+            help=gettext_lazy("Read the password from stdin."),
         )
         tls = parser.add_mutually_exclusive_group()
         tls.add_argument(
             "--no-verify-tls",
             action="store_true",
-            help=_("Do not verify the PBX's certificate (only for a known self-signed one)."),
+            help=gettext_lazy(
+                "Do not verify the PBX's certificate (only for a known self-signed one)."
+            ),
         )
-        tls.add_argument("--ca-file", metavar="PATH", help=_("CA certificate (PEM) to verify it."))
+        tls.add_argument(
+            "--ca-file", metavar="PATH", help=gettext_lazy("CA certificate (PEM) to verify it.")
+        )
         tls.add_argument(
             "--tls-fingerprint",
             metavar="HEX",
-            help=_(
+            help=gettext_lazy(
                 "Trust exactly the certificate with this SHA-256 fingerprint (colons optional), "
                 "as “Trust this certificate” does."
             ),
@@ -46,12 +61,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timestamps-timezone",
             metavar="NAME",
-            help=_(
+            help=gettext_lazy(
                 "Time zone of the PBX's timestamps: UTC (default) or a name such as Asia/Tashkent."
             ),
         )
-        parser.add_argument("--no-tls", action="store_true", help=_("Use plain HTTP."))
-        parser.add_argument("--disable", action="store_true", help=_("Save it disabled."))
+        parser.add_argument("--no-tls", action="store_true", help=gettext_lazy("Use plain HTTP."))
+        parser.add_argument(
+            "--disable", action="store_true", help=gettext_lazy("Save it disabled.")
+        )
 
     def handle(self, *args, **options):
         name = options["name"]

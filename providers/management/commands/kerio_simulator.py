@@ -5,29 +5,58 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from providers.kerio.simulator import KerioSimulator, SimulatorConfig
 
 
 class Command(BaseCommand):
-    help = "Run a simulated Kerio Operator (a demo PBX with made-up calls) until Ctrl-C."
+    help = gettext_lazy(
+        "Run a simulated Kerio Operator (a demo PBX with made-up calls) until Ctrl-C."
+    )
 
     def add_arguments(self, parser):
         defaults = SimulatorConfig()
-        parser.add_argument("--host", default=defaults.host)
-        parser.add_argument("--port", type=int, default=4021)
-        parser.add_argument("--no-tls", action="store_true", help="serve plain HTTP")
-        parser.add_argument("--username", default=defaults.username)
+        add = parser.add_argument
+        add("--host", default=defaults.host, help=gettext_lazy("Address to listen on."))
+        add("--port", type=int, default=4021, help=gettext_lazy("Port to listen on (0: any free)."))
+        add("--no-tls", action="store_true", help=gettext_lazy("Serve plain HTTP."))
+        add("--username", default=defaults.username, help=gettext_lazy("The API user name."))
         secret = parser.add_mutually_exclusive_group()
-        secret.add_argument("--password-env", metavar="VAR", help="read the password from $VAR")
-        secret.add_argument("--password-file", metavar="PATH", help="read the password from a file")
-        parser.add_argument("--history-size", type=int, default=defaults.history_size)
-        parser.add_argument("--days", type=int, default=defaults.days)
-        parser.add_argument("--rate", type=float, default=defaults.rate, help="new calls a minute")
-        parser.add_argument("--page-cap", type=int, default=defaults.page_cap)
-        parser.add_argument("--seed", type=int, default=defaults.seed)
-        parser.add_argument("--cert-dir", help="default: var/simulator/ under the project")
-        parser.add_argument("--with-ids", action="store_true", help="give history records an ID")
+        secret.add_argument(
+            "--password-env", metavar="VAR", help=gettext_lazy("Read the password from $VAR.")
+        )
+        secret.add_argument(
+            "--password-file", metavar="PATH", help=gettext_lazy("Read the password from a file.")
+        )
+        add(
+            "--history-size",
+            type=int,
+            default=defaults.history_size,
+            help=gettext_lazy("Calls in the made-up history."),
+        )
+        add(
+            "--days",
+            type=int,
+            default=defaults.days,
+            help=gettext_lazy("Days the history spreads over."),
+        )
+        add("--rate", type=float, default=defaults.rate, help=gettext_lazy("New calls a minute."))
+        add(
+            "--page-cap",
+            type=int,
+            default=defaults.page_cap,
+            help=gettext_lazy("Most records one history page returns."),
+        )
+        add(
+            "--seed",
+            type=int,
+            default=defaults.seed,
+            help=gettext_lazy("Random seed: the same seed makes the same calls."),
+        )
+        add("--cert-dir", help=gettext_lazy("Default: var/simulator/ under the project."))
+        add("--with-ids", action="store_true", help=gettext_lazy("Give history records an ID."))
 
     def handle(self, *args, **options):
         config = SimulatorConfig(
@@ -48,25 +77,33 @@ class Command(BaseCommand):
         try:
             simulator.start()
         except OSError as exc:
-            raise CommandError(f"Cannot listen on {config.host}:{config.port}: {exc}") from exc
+            raise CommandError(
+                _("Cannot listen on %(address)s: %(error)s")
+                % {"address": f"{config.host}:{config.port}", "error": exc}
+            ) from exc
         self.stdout.write(
-            self.style.WARNING("DEMO PBX - a simulated Kerio Operator with made-up calls.")
+            self.style.WARNING(_("DEMO PBX - a simulated Kerio Operator with made-up calls."))
         )
-        self.stdout.write(f"  URL:       {simulator.url}/admin/api/jsonrpc/")
-        if simulator.ca_file:
-            self.stdout.write(f"  CA file:   {simulator.ca_file}")
-        self.stdout.write(f"  User name: {config.username}")
-        self.stdout.write(f"  Password:  {self._shown_password(options, config.password)}")
-        self.stdout.write(f"  History:   {config.history_size} calls")
-        self.stdout.write(f"  New calls: {config.rate} a minute")
-        self.stdout.write("Press Ctrl-C to stop.")
+        lines = [
+            (_("URL:"), f"{simulator.url}/admin/api/jsonrpc/"),
+            (_("CA file:"), simulator.ca_file),
+            (_("User name:"), config.username),
+            (_("Password:"), self._shown_password(options, config.password)),
+            (_("History:"), _("%(count)s calls") % {"count": config.history_size}),
+            (_("New calls:"), _("%(rate)s a minute") % {"rate": config.rate}),
+        ]
+        width = max(len(label) for label, _value in lines)
+        for label, value in lines:
+            if value:
+                self.stdout.write(f"  {label.ljust(width)} {value}")
+        self.stdout.write(_("Press Ctrl-C to stop."))
         try:
             self.wait_until_stopped()
         except KeyboardInterrupt:
             pass
         finally:
             simulator.stop()
-            self.stdout.write("Demo PBX stopped.")
+            self.stdout.write(_("Demo PBX stopped."))
 
     @staticmethod
     def wait_until_stopped() -> None:
@@ -86,9 +123,9 @@ class Command(BaseCommand):
     def _shown_password(options, password: str) -> str:
         """The demo password is printed; one given through a file or variable stays there."""
         if options["password_env"]:
-            return f"(from ${options['password_env']})"
+            return _("(from %(source)s)") % {"source": f"${options['password_env']}"}
         if options["password_file"]:
-            return f"(from {options['password_file']})"
+            return _("(from %(source)s)") % {"source": options["password_file"]}
         return password
 
     @staticmethod
@@ -96,14 +133,19 @@ class Command(BaseCommand):
         if options["password_env"]:
             value = os.environ.get(options["password_env"], "")
             if not value:
-                raise CommandError(f"${options['password_env']} is empty or not set.")
+                raise CommandError(
+                    _("%(variable)s is empty or not set.")
+                    % {"variable": f"${options['password_env']}"}
+                )
             return value
         if options["password_file"]:
             try:
                 value = Path(options["password_file"]).read_text().strip()
             except OSError as exc:
-                raise CommandError(f"Cannot read the password file: {exc}") from exc
+                raise CommandError(
+                    _("Cannot read the password file: %(error)s") % {"error": exc}
+                ) from exc
             if not value:
-                raise CommandError("The password file is empty.")
+                raise CommandError(_("The password file is empty."))
             return value
         return SimulatorConfig().password

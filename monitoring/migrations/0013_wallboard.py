@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0010_sync_run_clock_and_rejection_codes'),
+        ('monitoring', '0012_verbose_names'),
     ]
 
     operations = [
