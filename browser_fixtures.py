@@ -8,13 +8,17 @@ Registered as a pytest plugin from the root conftest. Tests that use them carry
 """
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-CHROMIUM = "/usr/bin/chromium"
+from accounts.testing import ADMIN_PASSWORD, ADMIN_USERNAME
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -24,8 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-ADMIN_USERNAME = "boss"
-ADMIN_PASSWORD = "Boss-pass-123"  # noqa: S105 (the root conftest's test admin)
 
 
 @pytest.fixture(scope="session")
@@ -94,3 +96,11 @@ def admin_page_en(browser, live_server, admin_user):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def screenshot(tab, name: str) -> None:
+    """With SCREENSHOT_DIR set, keep a picture of the page for review."""
+    directory = os.environ.get("SCREENSHOT_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)

@@ -1,18 +1,15 @@
 """Shared test set-up: markers that need live services, and the standing users."""
 
 import os
-import shutil
 
 import pytest
 from django.conf import settings
 
 pytest_plugins = [
     "providers.kerio.simulator.fixtures",
-    "browser_fixtures",
     "accounts.testing",
+    "browser_fixtures",  # after accounts.testing, whose administrator it signs in as
 ]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def _uses_postgres() -> bool:
@@ -20,12 +17,24 @@ def _uses_postgres() -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked as needing a service run only where that service is configured."""
+    """Tests marked as needing a service run only where that service is configured.
+
+    REQUIRE_SERVICES (e.g. "postgres,redis,browser", as CI sets it) names services that must be
+    there: their tests then fail instead of being skipped, so none of them is left out unseen.
+    """
+    from browser_fixtures import CHROMIUM
+
     reasons = {
         "postgres": None if _uses_postgres() else "DATABASE_URL does not point at PostgreSQL",
         "redis": None if os.environ.get("REDIS_URL") else "REDIS_URL is not set",
         "browser": None if os.path.exists(CHROMIUM) else "chromium is not installed",
     }
+    required = {name.strip() for name in os.environ.get("REQUIRE_SERVICES", "").split(",")}
+    missing = sorted(name for name in required & reasons.keys() if reasons[name])
+    if missing:
+        raise pytest.UsageError(
+            "REQUIRE_SERVICES: " + "; ".join(f"{name}: {reasons[name]}" for name in missing)
+        )
     for item in items:
         for marker, reason in reasons.items():
             if reason and marker in item.keywords:
@@ -53,15 +62,14 @@ def english_unless_testing_languages(request):
 
 @pytest.fixture
 def pbx(db):
-    """A PBX connection whose last sync has just succeeded (test files may define their own)."""
+    """A PBX connection that is never reached (providers.tests.factories.make_pbx), whose last
+    sync has just succeeded."""
     from django.utils import timezone
 
     from monitoring.models import SyncState
-    from providers.models import PbxConnection
+    from providers.tests.factories import make_pbx
 
-    pbx = PbxConnection.objects.create(
-        name="Main", host="pbx.example.uz", username="u", password="p"
-    )
+    pbx = make_pbx()
     SyncState.objects.filter(pk=pbx.pk).update(last_success_at=timezone.now())
     pbx.refresh_from_db()
     return pbx
@@ -77,14 +85,3 @@ def private_cache(settings):
     cache.clear()
     yield cache
     cache.clear()
-
-
-@pytest.fixture
-def admin_user(django_user_model):
-    return django_user_model.objects.create_superuser("boss", password="Boss-pass-123")
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client

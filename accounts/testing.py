@@ -1,5 +1,7 @@
 """The standing test users: anonymous, an operator (extensions 101 and 102 of the `pbx` fixture's
-PBX), a supervisor and an administrator, plus a client signed in as each.
+PBX), a supervisor and an administrator, plus a client signed in as each; and the superuser most
+tests sign in as (`admin_user`, `admin_client`; the browser tests log in with ADMIN_USERNAME and
+ADMIN_PASSWORD).
 
 Registered as a pytest plugin from the root conftest::
 
@@ -19,6 +21,9 @@ from accounts.roles import GROUP_NAMES, Role
 ROLES = ("anonymous", "operator", "supervisor", "administrator")
 OPERATOR_EXTENSIONS = "101, 102"
 PASSWORD = "Standing-pass-123"  # noqa: S105 (test users only)
+# The superuser most tests sign in as (`admin_user`, `admin_client`).
+ADMIN_USERNAME = "boss"
+ADMIN_PASSWORD = "Boss-pass-123"  # noqa: S105 (test users only)
 
 
 def make_user(username: str, role: Role | None, *, extensions: str = "", pbx=None, **fields):
@@ -78,3 +83,15 @@ def role_client(db, operator_user, supervisor_user, administrator_user):
     }
     clients = {"anonymous": Client(), **{name: _signed_in(user) for name, user in users.items()}}
     return clients.__getitem__
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    """The superuser ADMIN_USERNAME, password ADMIN_PASSWORD."""
+    return django_user_model.objects.create_superuser(ADMIN_USERNAME, password=ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from monitoring.models import Call, LiveCall, LiveSnapshot, SyncRun, SyncState
-from providers.models import PbxConnection, SipTrunk
+from monitoring.models import Call, LiveCall, SyncRun
+from monitoring.tests.factories import live_snapshot
+from providers.models import SipTrunk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,14 +22,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def world(transactional_db):
-    pbx = PbxConnection.objects.create(
-        name="Main",
-        host="pbx.example.uz",
-        username="u",
-        password="p",
-    )
-    SyncState.objects.filter(pk=pbx.pk).update(last_success_at=timezone.now())
+def world(transactional_db, pbx):
     SipTrunk.objects.create(name="Bell", server="bell.uz", login="l", password="p")
     now = timezone.now() - dt.timedelta(minutes=10)
     call = Call.objects.create(
@@ -46,7 +40,7 @@ def world(transactional_db):
         wait_seconds=20,
         raw={"FROM_NUM": "+998901234567"},
     )
-    snapshot = LiveSnapshot.objects.create(pbx=pbx, taken_at=timezone.now(), is_stale=False)
+    snapshot = live_snapshot(pbx, age=dt.timedelta(0))
     LiveCall.objects.create(
         snapshot=snapshot, from_number="901112233", to_number="102", state="ringing"
     )

@@ -19,7 +19,7 @@ from accounts.roles import Role
 from accounts.testing import make_user
 from monitoring.models import Call, LiveCall, LiveSnapshot, SyncState
 from monitoring.sync import sync_pbx
-from monitoring.tests.dashboard_data import make_call
+from monitoring.tests.factories import described_call, live_snapshot
 from providers.kerio.simulator.demo import ANSWERED, EXTERNAL, LINE
 from providers.models import PbxConnection
 from providers.testing import simulator_connection
@@ -32,13 +32,13 @@ def calls(pbx):
     now = timezone.now() - timedelta(minutes=30)
     at = [now - timedelta(minutes=n) for n in range(5)]
     mine = [
-        make_call(pbx, at[0], "inbound", "answered", 70, 60, "901111111", "101"),
-        make_call(pbx, at[1], "outbound", "answered", 40, 30, "902222222", "102"),
-        make_call(pbx, at[2], "internal", "answered", 20, 10, "", "103", to_number="101"),
+        described_call(pbx, at[0], "inbound", "answered", 70, 60, "901111111", "101"),
+        described_call(pbx, at[1], "outbound", "answered", 40, 30, "902222222", "102"),
+        described_call(pbx, at[2], "internal", "answered", 20, 10, "", "103", to_number="101"),
     ]
     theirs = [
-        make_call(pbx, at[3], "inbound", "no_answer", 25, 0, "901111111", "103"),
-        make_call(pbx, at[4], "outbound", "answered", 90, 80, "903333333", "104"),
+        described_call(pbx, at[3], "inbound", "no_answer", 25, 0, "901111111", "103"),
+        described_call(pbx, at[4], "outbound", "answered", 90, 80, "903333333", "104"),
     ]
     return {"mine": mine, "theirs": theirs}
 
@@ -222,7 +222,7 @@ def test_the_dashboards_tables_leave_out_other_extensions(operator_client, calls
 
 @pytest.fixture
 def live(pbx):
-    snapshot = LiveSnapshot.objects.create(pbx=pbx, taken_at=timezone.now(), is_stale=False)
+    snapshot = live_snapshot(pbx, age=timedelta(0))
     for number, name, extension in (
         ("905550101", "Mine", "101"),
         ("905550104", "Theirs", "104"),
@@ -273,9 +273,9 @@ def branch_calls(branch, calls):
     """The branch's own 101 and 102 talk to other people than the operator's."""
     now = timezone.now() - timedelta(minutes=20)
     return [
-        make_call(branch, now, "inbound", "answered", 50, 40, "909999999", "101"),
-        make_call(branch, now, "outbound", "answered", 30, 20, "908888888", "102"),
-        make_call(branch, now, "internal", "answered", 20, 10, "", "103", to_number="101"),
+        described_call(branch, now, "inbound", "answered", 50, 40, "909999999", "101"),
+        described_call(branch, now, "outbound", "answered", 30, 20, "908888888", "102"),
+        described_call(branch, now, "internal", "answered", 20, 10, "", "103", to_number="101"),
     ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from callcenter.tests.test_settings import PRODUCTION
+from callcenter.tests.factories import PRODUCTION
 
 PAGES = ["login", "dashboard", "call_list", "health", "settings", "call_export_csv"]
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from alerts.models import Notification, Rule
 from alerts.tests.conftest import CHAT_ID
 from monitoring.models import Call, CallStatus, Direction
-from monitoring.tests.test_tasks_worker import running_worker, wait_for
+from monitoring.tests.worker import running_worker, wait_for
 
 pytestmark = [
     pytest.mark.postgres,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from callcenter.tests.factories import PRODUCTION
+
 ROOT = Path(settings.BASE_DIR)
 
 
@@ -33,14 +35,6 @@ def _run(args, **env):
         text=True,
         timeout=120,
     )
-
-
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
-    "FIELD_ENCRYPTION_KEY": "n6lEu9zQ0jW5nq3wXh2b8Fv1tQ9uY7cR4kS6pL0aB2c=",
-    "ALLOWED_HOSTS": "monitor.example.uz",
-}
 
 
 def test_it_refuses_to_start_without_a_secret_key(tmp_path):

@@ -5,11 +5,9 @@ tile's number from the descriptions with plain Python, independent of monitoring
 """
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from monitoring.models import Call
+from monitoring.tests.factories import TASHKENT, described_call
 
-TASHKENT = ZoneInfo("Asia/Tashkent")
 MISSED = {"no_answer", "busy", "failed", "voicemail"}
 
 # (local time, direction, status, total s, talk s, external number, extension)
@@ -38,32 +36,12 @@ def local(day: date, clock: str) -> datetime:
     return datetime.combine(day, time.fromisoformat(clock), tzinfo=TASHKENT)
 
 
-def make_call(pbx, started_at, direction, status, total, talk, number="", extension="", **extra):
-    fields = {
-        "pbx": pbx,
-        "key": f"k{Call.objects.count()}-{started_at.timestamp()}-{number}-{extension}",
-        "started_at": started_at,
-        "direction": direction,
-        "status": status,
-        "total_seconds": total,
-        "talk_seconds": talk,
-        "wait_seconds": total - talk,
-        "external_number": number,
-        "extension": extension,
-        "from_number": number if direction == "inbound" else extension,
-        "to_number": extension if direction == "inbound" else number,
-        "raw": {},
-    }
-    fields.update(extra)
-    return Call.objects.create(**fields)
-
-
 def make_day(pbx, day: date, outside: bool = True) -> None:
     for clock, *rest in DAY:
-        make_call(pbx, local(day, clock), *rest)
+        described_call(pbx, local(day, clock), *rest)
     if outside:
         for offset, clock, *rest in OUTSIDE:
-            make_call(pbx, local(day + timedelta(days=offset), clock), *rest)
+            described_call(pbx, local(day + timedelta(days=offset), clock), *rest)
 
 
 def expected(service_level_seconds: int = 20) -> dict:

@@ -4,7 +4,7 @@ the admin neither adds, changes nor deletes one."""
 import pytest
 
 from monitoring.models import Call, SyncRun
-from monitoring.tests.test_filters import make_call, make_pbx
+from monitoring.tests.factories import make_call, make_pbx
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from monitoring.formatting import BIDI_CONTROLS
 from monitoring.models import Call, LiveCall, LiveSnapshot
-from monitoring.tests.dashboard_data import make_call
+from monitoring.tests.factories import described_call
 
 OVERRIDE = "\u202e"
 NAME = f"Ali{OVERRIDE}exe.jpg\u2066Vali\u2069\u200f"
@@ -24,7 +24,7 @@ NUMBER = f"90{OVERRIDE}1234567"
 def hostile_call(pbx):
     at = timezone.now() - timedelta(minutes=10)
     raw = {"FROM_NAME": NAME, "FROM_NUM": NUMBER}
-    return make_call(
+    return described_call(
         pbx, at, "inbound", "no_answer", 20, 0, NUMBER, f"10{OVERRIDE}1",
         from_name=NAME, to_name=NAME, raw=raw,
     )  # fmt: skip

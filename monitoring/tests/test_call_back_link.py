@@ -10,7 +10,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from monitoring.models import CallStatus
-from monitoring.tests.test_filters import DAY, day_query, local, make_call, make_pbx
+from monitoring.tests.factories import DAY, day_query, local, make_call, make_pbx
 
 pytestmark = pytest.mark.django_db
 

@@ -7,44 +7,12 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from monitoring.tests.test_filters import make_call, make_pbx
+from monitoring.tests.factories import connect, make_call, make_pbx, recorded_call
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(private_cache):
-    """Recording lookups are cached: every test starts with an empty cache of its own."""
-
-
-def simulator_pbx(sim, **fields):
-    values = {
-        "host": sim.host,
-        "port": sim.port,
-        "username": sim.config.username,
-        "password": sim.config.password,
-        "ca_file": sim.ca_file,
-        "timeout_seconds": 5,
-    }
-    return make_pbx(name="Simulator", **{**values, **fields})
-
-
-def recorded_call(sim, pbx, recording=None, **fields):
-    """A call whose parties and answer time are those of a recording on the simulator."""
-    recording = recording or sim.recordings()[0]
-    wait = 7
-    started = dt.datetime.fromtimestamp(recording["STARTED"] - wait, dt.UTC)
-    values = {
-        "from_number": recording["CALLER_ID"],
-        "from_number_normalized": recording["CALLER_ID"],
-        "to_number": recording["EXTENSION"],
-        "to_number_normalized": recording["EXTENSION"],
-        "extension": recording["EXTENSION"],
-        "wait_seconds": wait,
-        "talk_seconds": recording["DURATION"],
-        "total_seconds": recording["DURATION"] + wait,
-    }
-    return make_call(pbx, started, **{**values, **fields})
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def closed_port() -> int:
@@ -88,7 +56,7 @@ def test_the_page_does_not_wait_for_kerio(admin_client, db):
 
 
 def test_it_plays_the_recording_kerio_has_for_the_call(admin_client, kerio_simulator):
-    pbx = simulator_pbx(kerio_simulator)
+    pbx = connect(kerio_simulator, name="Simulator")
     call = recorded_call(kerio_simulator, pbx)
     response = admin_client.get(reverse("call_recording", args=[call.pk]), **HTMX)
     html = response.content.decode()
@@ -97,7 +65,7 @@ def test_it_plays_the_recording_kerio_has_for_the_call(admin_client, kerio_simul
 
 
 def test_it_says_there_is_no_recording_when_none_matches(admin_client, kerio_simulator):
-    pbx = simulator_pbx(kerio_simulator)
+    pbx = connect(kerio_simulator, name="Simulator")
     recording = kerio_simulator.recordings()[0]
     # The same parties an hour earlier: not the recorded call.
     call = recorded_call(kerio_simulator, pbx, recording)
@@ -109,7 +77,7 @@ def test_it_says_there_is_no_recording_when_none_matches(admin_client, kerio_sim
 
 
 def test_it_does_not_take_another_extensions_recording(admin_client, kerio_simulator):
-    pbx = simulator_pbx(kerio_simulator)
+    pbx = connect(kerio_simulator, name="Simulator")
     recording = kerio_simulator.recordings()[0]
     call = recorded_call(
         kerio_simulator, pbx, recording, extension="999", to_number="999", from_number="555"
@@ -119,7 +87,7 @@ def test_it_does_not_take_another_extensions_recording(admin_client, kerio_simul
 
 
 def test_the_stream_carries_the_recordings_bytes(admin_client, kerio_simulator):
-    pbx = simulator_pbx(kerio_simulator)
+    pbx = connect(kerio_simulator, name="Simulator")
     call = recorded_call(kerio_simulator, pbx)
     response = admin_client.get(reverse("call_recording_audio", args=[call.pk]))
     assert response.status_code == 200
@@ -129,7 +97,7 @@ def test_the_stream_carries_the_recordings_bytes(admin_client, kerio_simulator):
 
 
 def test_the_recording_plays_inline_and_is_never_sniffed(admin_client, kerio_simulator):
-    call = recorded_call(kerio_simulator, simulator_pbx(kerio_simulator))
+    call = recorded_call(kerio_simulator, connect(kerio_simulator, name="Simulator"))
     response = admin_client.get(reverse("call_recording_audio", args=[call.pk]))
     assert response["Content-Type"] == "audio/wav"
     assert response["Content-Disposition"].startswith("inline; ")
@@ -150,7 +118,7 @@ def test_a_pbx_answering_anything_but_audio_gets_a_download_not_a_page(
     """A PBX reached without TLS verification, or taken over, may answer a page of scripts:
     it must never run on our origin."""
     sim = make_kerio_simulator(download_content_type=content_type, download_body=HOSTILE_PAGE)
-    call = recorded_call(sim, simulator_pbx(sim))
+    call = recorded_call(sim, connect(sim, name="Simulator"))
     response = admin_client.get(reverse("call_recording_audio", args=[call.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/octet-stream"
@@ -173,7 +141,7 @@ def test_the_recordings_file_name_is_made_safe_for_the_header(
     admin_client, make_kerio_simulator, announced, served
 ):
     sim = make_kerio_simulator(download_name=announced)
-    call = recorded_call(sim, simulator_pbx(sim))
+    call = recorded_call(sim, connect(sim, name="Simulator"))
     response = admin_client.get(reverse("call_recording_audio", args=[call.pk]))
     assert response.status_code == 200
     expected = served.format(pk=call.pk)
@@ -182,7 +150,7 @@ def test_the_recordings_file_name_is_made_safe_for_the_header(
 
 
 def test_without_javascript_the_page_looks_the_recording_up_itself(admin_client, kerio_simulator):
-    pbx = simulator_pbx(kerio_simulator)
+    pbx = connect(kerio_simulator, name="Simulator")
     call = recorded_call(kerio_simulator, pbx)
     response = admin_client.get(reverse("call_recording", args=[call.pk]))
     assert response.status_code == 302
@@ -202,7 +170,7 @@ def test_a_pbx_that_is_down_is_explained_in_words(admin_client, db):
 
 
 def test_the_kerio_password_never_reaches_the_browser(admin_client, kerio_simulator):
-    pbx = simulator_pbx(kerio_simulator)
+    pbx = connect(kerio_simulator, name="Simulator")
     call = recorded_call(kerio_simulator, pbx)
     pages = [
         admin_client.get(reverse("call_detail", args=[call.pk])),

@@ -23,7 +23,7 @@ from monitoring.sync.writer import (
     page_preparer,
     store_calls,
 )
-from monitoring.tests.test_filters import make_pbx
+from monitoring.tests.factories import make_pbx
 
 pytestmark = pytest.mark.django_db
 

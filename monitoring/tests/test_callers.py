@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from monitoring.analytics import callers
 from monitoring.periods import days_period
-from monitoring.tests.dashboard_data import make_call
+from monitoring.tests.factories import described_call
 
 FIRST, LAST = date(2026, 3, 9), date(2026, 3, 15)
 WEEK = days_period(FIRST, LAST)
@@ -50,7 +50,7 @@ def at(hours):
 def calls(pbx):
     for hours, number, status, extension, direction in CALLS + BEFORE:
         talk = 30 if status == "answered" else 0
-        make_call(pbx, at(hours), direction, status, talk + 10, talk, number, extension)
+        described_call(pbx, at(hours), direction, status, talk + 10, talk, number, extension)
 
 
 def in_week(rows=CALLS, extensions=None):
@@ -120,8 +120,8 @@ def test_the_repeat_rate_counts_calls_followed_by_the_same_number_within_24_hour
 
 
 def test_two_calls_in_the_same_second_repeat_once(pbx):
-    make_call(pbx, T0, "inbound", "no_answer", 5, 0, "901234567", "101")
-    make_call(pbx, T0, "inbound", "no_answer", 5, 0, "901234567", "102")
+    described_call(pbx, T0, "inbound", "no_answer", 5, 0, "901234567", "101")
+    described_call(pbx, T0, "inbound", "no_answer", 5, 0, "901234567", "102")
 
     assert callers.repeat_calls(WEEK).repeated == 1
 

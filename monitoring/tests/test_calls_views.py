@@ -9,18 +9,13 @@ from django.urls import reverse
 
 from monitoring.filters import DEFAULT_PAGE_SIZE
 from monitoring.models import CallStatus, Direction
-from monitoring.tests.test_filters import DAY, day_query, local, make_call, make_pbx
+from monitoring.tests.factories import DAY, day_query, local, make_call, make_pbx
 
 URL = reverse("call_list")
 
 
 def shown_ids(response) -> list[int]:
     return [int(pk) for pk in re.findall(r'<tr data-call="(\d+)">', response.content.decode())]
-
-
-@pytest.fixture
-def pbx(db):
-    return make_pbx()
 
 
 def test_it_shows_exactly_the_filtered_calls(admin_client, pbx):

@@ -8,10 +8,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from monitoring.models import Call, SyncRun, SyncState
-from monitoring.tests.test_sync import connect, quick_retries  # noqa: F401
+from monitoring.tests.factories import connect
 from providers.models import PbxConnection
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
 
 
 def run(*args, stdin=None, **options):

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from monitoring.callbacks import derive
 from monitoring.periods import local_today
-from monitoring.tests.dashboard_data import DAY, expected, make_call, make_day
+from monitoring.tests.dashboard_data import DAY, expected, make_day
+from monitoring.tests.factories import described_call
 from providers.models import PbxConnection
 
 URL = reverse("dashboard")
@@ -239,7 +240,7 @@ def test_it_narrows_an_operators_dashboard_to_their_extension(client, today, dja
 
 def test_it_answers_in_a_handful_of_queries(admin_client, today, django_assert_max_num_queries):
     for n in range(30):
-        make_call(
+        described_call(
             PbxConnection.objects.get(),
             timezone.now() - timedelta(minutes=n),
             "inbound",
@@ -257,7 +258,9 @@ def test_it_lists_the_most_recent_missed_numbers_and_counts_the_others(admin_cli
     start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     for minute in range(27):
         number = f"90{minute:07d}"
-        make_call(pbx, start + timedelta(minutes=minute), "inbound", "no_answer", 20, 0, number)
+        described_call(
+            pbx, start + timedelta(minutes=minute), "inbound", "no_answer", 20, 0, number
+        )
     html = admin_client.get(URL).content.decode()
     section = html[html.index('id="not-called-back"') :]
     listed = re.findall(r'<tr data-number="(\d+)">', section)

@@ -7,16 +7,10 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from monitoring.models import LiveCall, LiveSnapshot
-from providers.models import PbxConnection
+from monitoring.models import LiveCall
+from monitoring.tests.factories import live_snapshot, make_pbx
 
 URL = reverse("live_calls")
-
-
-def snapshot(pbx, age=timedelta(seconds=1), stale=False, error=""):
-    return LiveSnapshot.objects.create(
-        pbx=pbx, taken_at=timezone.now() - age, is_stale=stale, error=error
-    )
 
 
 def rows(html):
@@ -28,7 +22,7 @@ def test_it_sends_anonymous_visitors_to_login(client, db):
 
 
 def test_it_lists_the_calls_in_progress(admin_client, pbx):
-    snap = snapshot(pbx)
+    snap = live_snapshot(pbx)
     LiveCall.objects.create(
         snapshot=snap,
         from_number="901234567",
@@ -56,7 +50,7 @@ def test_it_lists_the_calls_in_progress(admin_client, pbx):
 
 
 def test_it_polls_itself_every_few_seconds(admin_client, pbx):
-    snapshot(pbx)
+    live_snapshot(pbx)
     html = admin_client.get(URL).content.decode()
     assert f'hx-get="{URL}"' in html
     assert 'hx-trigger="every 3s"' in html
@@ -65,7 +59,7 @@ def test_it_polls_itself_every_few_seconds(admin_client, pbx):
 
 
 def test_the_dashboard_includes_the_same_panel(admin_client, pbx):
-    snap = snapshot(pbx)
+    snap = live_snapshot(pbx)
     LiveCall.objects.create(
         snapshot=snap, from_number="901234567", to_number="101", state="talking"
     )
@@ -75,14 +69,14 @@ def test_the_dashboard_includes_the_same_panel(admin_client, pbx):
 
 
 def test_it_says_when_no_call_is_in_progress(admin_client, pbx):
-    snapshot(pbx)
+    live_snapshot(pbx)
     html = admin_client.get(URL).content.decode()
     assert "No calls in progress." in html
     assert rows(html) == []
 
 
 def test_it_says_since_when_the_pbx_could_not_be_reached(admin_client, pbx):
-    snap = snapshot(pbx, age=timedelta(minutes=7), stale=True, error="Connection refused")
+    snap = live_snapshot(pbx, age=timedelta(minutes=7), stale=True, error="Connection refused")
     LiveCall.objects.create(
         snapshot=snap, from_number="901234567", to_number="101", state="talking"
     )
@@ -94,7 +88,7 @@ def test_it_says_since_when_the_pbx_could_not_be_reached(admin_client, pbx):
 
 @override_settings(LIVE_POLL_SECONDS=3)
 def test_it_treats_an_old_snapshot_as_stale(admin_client, pbx):
-    snap = snapshot(pbx, age=timedelta(minutes=2))
+    snap = live_snapshot(pbx, age=timedelta(minutes=2))
     LiveCall.objects.create(
         snapshot=snap, from_number="901234567", to_number="101", state="talking"
     )
@@ -110,31 +104,27 @@ def test_it_says_when_there_is_no_live_data_yet(admin_client, pbx):
 
 
 def test_it_names_each_pbx_when_there_are_several(admin_client, pbx):
-    other = PbxConnection.objects.create(
-        name="Branch", host="b.example.uz", username="u", password="p"
-    )
-    snapshot(pbx)
-    snapshot(other)
+    other = make_pbx("Branch", host="b.example.uz")
+    live_snapshot(pbx)
+    live_snapshot(other)
     html = admin_client.get(URL).content.decode()
     assert "<h3>Main</h3>" in html and "<h3>Branch</h3>" in html
 
 
 def test_it_does_not_name_a_single_pbx(admin_client, pbx):
-    snapshot(pbx)
+    live_snapshot(pbx)
     assert "<h3>" not in admin_client.get(URL).content.decode()
 
 
 def test_it_leaves_out_disabled_pbxes(admin_client, pbx):
-    off = PbxConnection.objects.create(
-        name="Old", host="o.example.uz", username="u", password="p", enabled=False
-    )
-    snapshot(off, stale=True, error="down")
-    snapshot(pbx)
+    off = make_pbx("Old", host="o.example.uz", enabled=False)
+    live_snapshot(off, stale=True, error="down")
+    live_snapshot(pbx)
     assert 'data-pbx="Old"' not in admin_client.get(URL).content.decode()
 
 
 def test_it_answers_in_few_queries(admin_client, pbx, django_assert_max_num_queries):
-    snap = snapshot(pbx)
+    snap = live_snapshot(pbx)
     for n in range(5):
         LiveCall.objects.create(
             snapshot=snap, from_number=f"90{n}", to_number="101", state="talking"
@@ -145,7 +135,7 @@ def test_it_answers_in_few_queries(admin_client, pbx, django_assert_max_num_quer
 
 
 def test_it_shows_a_connected_call_as_talking(admin_client, pbx):
-    snap = snapshot(pbx)
+    snap = live_snapshot(pbx)
     LiveCall.objects.create(snapshot=snap, from_number="901", to_number="101", state="talking")
     ((state, cells),) = rows(admin_client.get(URL).content.decode())
     assert state == "talking"

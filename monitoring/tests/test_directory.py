@@ -10,14 +10,10 @@ from monitoring.directory import DIRECTORY_FRESH_SECONDS, cache_key, load_direct
 from providers.kerio import AccessDenied, KerioClient
 from providers.testing import simulator_connection
 
-pytestmark = pytest.mark.django_db
+# Every test starts with no directory kept.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_cache")]
 
 LIST = "Server.getInternalDirectoryList"
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(private_cache):
-    """Every test starts with no directory kept."""
 
 
 def load(pbx):

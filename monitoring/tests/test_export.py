@@ -9,17 +9,19 @@ import pytest
 
 from monitoring.export import EXPORT_COLUMNS, iter_csv, iter_jsonl, safe_cell
 from monitoring.models import Call
-from providers.models import PbxConnection
+from monitoring.tests.factories import make_pbx
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pbx():
-    return PbxConnection.objects.create(name="Office", host="10.0.0.1", username="u", password="p")
+def pbx(db):
+    """The exports name the PBX of each call: this one is the office's."""
+    return make_pbx("Office")
 
 
-def make_call(pbx, key, started_at, **fields):
+def exported_call(pbx, key, started_at, **fields):
+    """A call with only its parties, status and direction set, and a raw record to export."""
     values = {
         "from_number": "+998901234567",
         "to_number": "101",
@@ -39,7 +41,7 @@ def read_csv(queryset):
 
 def test_csv_has_a_header_and_local_iso_times(pbx):
     # 23:30 UTC is already the next day in Tashkent (UTC+5).
-    make_call(pbx, "a", dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC), total_seconds=70,
+    exported_call(pbx, "a", dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC), total_seconds=70,
               talk_seconds=50, wait_seconds=20, extension="101")  # fmt: skip
 
     header, row = read_csv(Call.objects.all())
@@ -51,7 +53,7 @@ def test_csv_has_a_header_and_local_iso_times(pbx):
 
 
 def test_csv_for_other_programs_writes_numbers_plainly(pbx):
-    make_call(pbx, "a", dt.datetime(2026, 3, 1, tzinfo=dt.UTC), extension="101")
+    exported_call(pbx, "a", dt.datetime(2026, 3, 1, tzinfo=dt.UTC), extension="101")
     text = "".join(iter_csv(Call.objects.all(), bom=False, for_excel=False))
     _header, row = list(csv.reader(io.StringIO(text)))
     assert (row[2], row[6]) == ("+998901234567", "101")
@@ -59,7 +61,7 @@ def test_csv_for_other_programs_writes_numbers_plainly(pbx):
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(1)", "+1+1", "-2", "@SUM(A1)", "\tx", "\rx"])
 def test_cells_that_a_spreadsheet_would_run_are_neutralised(pbx, text):
-    make_call(pbx, "a", dt.datetime(2026, 3, 1, tzinfo=dt.UTC), from_name=text)
+    exported_call(pbx, "a", dt.datetime(2026, 3, 1, tzinfo=dt.UTC), from_name=text)
 
     _header, row = read_csv(Call.objects.all())
 
@@ -84,7 +86,7 @@ def test_csv_streams_in_chunks_for_many_rows(pbx):
 
 
 def test_jsonl_has_every_field_and_the_raw_record_as_received(pbx):
-    call = make_call(pbx, "k1", dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC), status_code=4)
+    call = exported_call(pbx, "k1", dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC), status_code=4)
 
     lines = "".join(iter_jsonl(Call.objects.all())).splitlines()
 

@@ -17,7 +17,7 @@ from accounts.testing import make_user
 from monitoring import export_jobs, tasks
 from monitoring.export_xlsx import write_xlsx
 from monitoring.models import Call, ExportJob
-from monitoring.tests.test_filters import DAY, day_query, local, make_call, make_pbx
+from monitoring.tests.factories import DAY, day_query, local, make_call, make_pbx
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from monitoring.models import ExportJob
-from monitoring.tests.test_filters import DAY, day_query, local, make_call, make_pbx
-from monitoring.tests.test_tasks_worker import running_worker, wait_for
+from monitoring.tests.factories import DAY, day_query, local, make_call, make_pbx
+from monitoring.tests.worker import running_worker, wait_for
 
 pytestmark = [
     pytest.mark.postgres,

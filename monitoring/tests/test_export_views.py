@@ -4,13 +4,12 @@ import csv
 import datetime as dt
 import io
 
-import pytest
 from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from monitoring.models import CallStatus
-from monitoring.tests.test_filters import DAY, day_query, local, make_call, make_pbx
+from monitoring.tests.factories import DAY, day_query, local, make_call
 
 HEADER = [
     "Start time",
@@ -27,11 +26,6 @@ HEADER = [
     "PBX",
 ]
 XLSX_HEADER = [*HEADER[:8], "Total duration", "Talk time", "Wait time", "PBX"]
-
-
-@pytest.fixture
-def pbx(db):
-    return make_pbx()
 
 
 def csv_rows(response) -> list[list[str]]:

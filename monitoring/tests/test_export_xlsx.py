@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from monitoring.export_xlsx import DATETIME_FORMAT, DURATION_FORMAT, headers, write_xlsx
 from monitoring.models import Call
-from monitoring.tests.test_filters import make_call, make_pbx
+from monitoring.tests.factories import make_call, make_pbx
 
 pytestmark = pytest.mark.django_db
 

@@ -17,14 +17,11 @@ from django.urls import reverse
 from callcenter.celery import app as celery_app
 from monitoring import sync, tasks
 from monitoring.models import SyncRun
-from monitoring.tests.test_sync import (  # noqa: F401
-    assert_exact,
-    call_record,
-    connect,
-    quick_retries,
-)
+from monitoring.tests.factories import assert_exact, call_record, connect
 from providers.messages import words
 from providers.models import PbxConnection
+
+pytestmark = pytest.mark.usefixtures("quick_retries")
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 

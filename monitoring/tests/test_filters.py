@@ -1,66 +1,12 @@
 """The Calls page's filter form and the queryset it builds (monitoring.filters)."""
 
 import datetime as dt
-import itertools
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitoring.filters import CallFilterForm, filter_calls, number_calls
-from monitoring.models import Call, CallStatus, Direction
-from providers.models import PbxConnection
-
-TASHKENT = ZoneInfo("Asia/Tashkent")
-DAY = dt.date(2026, 3, 10)
-_keys = itertools.count(1)
-
-
-def make_pbx(name="Main", **fields):
-    values = {"host": "pbx.example.uz", "username": "admin", "password": "Pbx-secret-1"}
-    return PbxConnection.objects.create(name=name, **{**values, **fields})
-
-
-def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=TASHKENT)
-
-
-def make_call(pbx, started_at=None, **fields):
-    """A call on `pbx`; by default an answered inbound call to extension 101 on DAY at noon."""
-    values = {
-        "key": f"k{next(_keys)}",
-        "started_at": started_at or local(DAY, 12),
-        "direction": Direction.INBOUND,
-        "from_number": "+998901234567",
-        "from_number_normalized": "+998901234567",
-        "to_number": "101",
-        "to_number_normalized": "101",
-        "extension": "101",
-        "external_number": "901234567",
-        "status": CallStatus.ANSWERED,
-        "status_code": 4,
-        "total_seconds": 60,
-        "talk_seconds": 50,
-        "wait_seconds": 10,
-        "raw": {"FROM_NUM": "+998901234567", "TO_NUM": "101"},
-    }
-    values.update(fields)
-    return Call.objects.create(pbx=pbx, **values)
-
-
-def day_query(**params) -> dict:
-    """Query parameters for DAY (a custom period) plus `params`."""
-    return {"period": "custom", "start": DAY.isoformat(), "end": DAY.isoformat(), **params}
-
-
-def matching(params: dict) -> list[int]:
-    form = CallFilterForm(params)
-    assert form.is_valid(), (form.errors, form.period_form.errors)
-    return list(filter_calls(form.filters).values_list("pk", flat=True))
-
-
-@pytest.fixture
-def pbx(db):
-    return make_pbx()
+from monitoring.filters import CallFilterForm, number_calls
+from monitoring.models import CallStatus, Direction
+from monitoring.tests.factories import DAY, day_query, local, make_call, matching
 
 
 def test_it_keeps_only_the_calls_of_the_period(pbx):

@@ -13,8 +13,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitoring.tests.dashboard_data import make_call
-from providers.models import PbxConnection
+from monitoring.tests.factories import described_call, make_pbx
 
 FUZZ = settings(
     max_examples=60,
@@ -56,12 +55,10 @@ def query(params):
 @pytest.fixture
 def signed_in(db, admin_user):
     """A handful of calls today, and the administrator's client (one for every example)."""
-    pbx = PbxConnection.objects.create(
-        name="Main", host="pbx.example.uz", username="u", password="p"
-    )
+    pbx = make_pbx()
     now = timezone.now() - dt.timedelta(minutes=5)
     for n in range(7):
-        make_call(
+        described_call(
             pbx, now - dt.timedelta(minutes=n), "inbound", "answered", 60, 40, f"90{n}", "101"
         )
     client = Client()

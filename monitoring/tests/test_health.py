@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from monitoring import health
 from monitoring.models import Heartbeat, SyncRun, SyncState
+from monitoring.tests.factories import make_pbx
 from providers.models import PbxConnection
 
 URL = reverse("health")
@@ -20,13 +21,11 @@ CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture
-def pbx(db):
+def pbx(pbx):
+    """The root fixture's PBX, checked an hour ago and synced a few seconds ago."""
     now = timezone.now()
-    pbx = PbxConnection.objects.create(
-        name="Main",
-        host="pbx.example.uz",
-        username="u",
-        password="p",
+    update(
+        pbx,
         last_check_at=now - timedelta(hours=1),
         last_check_ok=True,
         last_check_message="Connected: Kerio Operator 2.7",
@@ -34,6 +33,7 @@ def pbx(db):
     update_sync(
         pbx, last_started_at=now - timedelta(seconds=5), last_success_at=now - timedelta(seconds=4)
     )
+    pbx.refresh_from_db()
     return pbx
 
 
@@ -184,8 +184,7 @@ def test_the_dashboard_reads_the_enabled_pbxes_once_for_its_live_panel_and_banne
     admin_client, pbx
 ):
     update_sync(pbx, last_started_at=timezone.now(), last_error="Connection refused")
-    PbxConnection.objects.create(name="Off", host="o.example.uz", username="u", password="p",
-                                 enabled=False, is_demo=True)  # fmt: skip
+    make_pbx("Off", host="o.example.uz", enabled=False, is_demo=True)
     with CaptureQueriesContext(connection) as queries:
         html = admin_client.get(reverse("dashboard")).content.decode()
     assert "The last sync of “Main” failed: Connection refused" in html

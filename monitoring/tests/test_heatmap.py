@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from monitoring.analytics.heatmap import Metric, heatmap, intensity
 from monitoring.periods import days_period
-from monitoring.tests.dashboard_data import make_call
+from monitoring.tests.factories import described_call
 
 TASHKENT = ZoneInfo("Asia/Tashkent")
 UTC = ZoneInfo("UTC")
@@ -42,12 +42,12 @@ CALLS = [
 @pytest.fixture
 def calls(pbx):
     for n, (at, status, total, talk) in enumerate(CALLS):
-        make_call(pbx, at, "inbound", status, total, talk, f"90{n:07d}", "101")
+        described_call(pbx, at, "inbound", status, total, talk, f"90{n:07d}", "101")
     # Outbound calls are not offered to the call center.
-    make_call(pbx, datetime(2026, 3, 9, 4, 10, tzinfo=UTC), "outbound", "answered", 60, 50,
+    described_call(pbx, datetime(2026, 3, 9, 4, 10, tzinfo=UTC), "outbound", "answered", 60, 50,
               "901112233", "101")  # fmt: skip
     # Extension 103's call: not the standing operator's (101, 102).
-    make_call(pbx, datetime(2026, 3, 9, 4, 20, tzinfo=UTC), "inbound", "no_answer", 9, 0,
+    described_call(pbx, datetime(2026, 3, 9, 4, 20, tzinfo=UTC), "inbound", "no_answer", 9, 0,
               "902223344", "103")  # fmt: skip
 
 

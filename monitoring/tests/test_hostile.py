@@ -18,7 +18,9 @@ from openpyxl import load_workbook
 from monitoring import live
 from monitoring.models import Call, LiveCall, SyncRun
 from monitoring.sync import sync_pbx
-from monitoring.tests.test_sync import call_record, connect, quick_retries  # noqa: F401
+from monitoring.tests.factories import call_record, connect
+
+pytestmark = pytest.mark.usefixtures("quick_retries")
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -8,17 +8,10 @@ from django.test import override_settings
 from monitoring import kpis
 from monitoring.models import Call
 from monitoring.periods import days_period
-from monitoring.tests.dashboard_data import DAY, TASHKENT, expected, local, make_call, make_day
-from providers.models import PbxConnection
+from monitoring.tests.dashboard_data import DAY, TASHKENT, expected, local, make_day
+from monitoring.tests.factories import described_call
 
 DAY_ONE = date(2025, 3, 10)
-
-
-@pytest.fixture
-def pbx(db):
-    return PbxConnection.objects.create(
-        name="Main", host="pbx.example.uz", username="u", password="p"
-    )
 
 
 @pytest.fixture
@@ -54,7 +47,9 @@ def test_it_counts_every_tile_of_a_known_day(day):
 
 
 def test_it_counts_a_call_at_2330_utc_on_the_next_local_day(pbx):
-    make_call(pbx, datetime(2025, 3, 9, 23, 30, tzinfo=UTC), "inbound", "no_answer", 10, 0, "9011")
+    described_call(
+        pbx, datetime(2025, 3, 9, 23, 30, tzinfo=UTC), "inbound", "no_answer", 10, 0, "9011"
+    )
     assert kpis.summary(days_period(DAY_ONE, DAY_ONE)).inbound_missed == 1
     previous = date(2025, 3, 9)
     assert kpis.summary(days_period(previous, previous)).total == 0
@@ -75,14 +70,14 @@ def test_it_uses_the_configured_service_level_threshold(day):
 
 
 def test_it_counts_a_wait_equal_to_the_threshold_as_within(pbx):
-    make_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "answered", 50, 30, "9011")
+    described_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "answered", 50, 30, "9011")
     got = kpis.summary(days_period(DAY_ONE, DAY_ONE))
     assert got.inbound_within_service_level == 1
     assert got.service_level == 100
 
 
 def test_it_has_no_service_level_without_inbound_calls(pbx):
-    make_call(pbx, local(DAY_ONE, "10:00:00"), "outbound", "answered", 50, 40, "9011", "101")
+    described_call(pbx, local(DAY_ONE, "10:00:00"), "outbound", "answered", 50, 40, "9011", "101")
     got = kpis.summary(days_period(DAY_ONE, DAY_ONE))
     assert got.inbound == 0
     assert got.service_level is None
@@ -103,8 +98,8 @@ def test_it_finds_the_peak_of_concurrent_calls(day):
 
 
 def test_it_does_not_count_a_call_that_ended_as_the_next_began(pbx):
-    make_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "answered", 60, 50, "9011")
-    make_call(pbx, local(DAY_ONE, "10:01:00"), "inbound", "answered", 60, 50, "9022")
+    described_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "answered", 60, 50, "9011")
+    described_call(pbx, local(DAY_ONE, "10:01:00"), "inbound", "answered", 60, 50, "9022")
     assert kpis.peak_concurrency(days_period(DAY_ONE, DAY_ONE))[0] == 1
 
 
@@ -115,38 +110,38 @@ def test_it_lists_missed_numbers_not_called_back_most_recent_first(day):
 
 
 def test_it_forgets_a_missed_number_once_called_back(pbx):
-    make_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "no_answer", 20, 0, "9011")
+    described_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "no_answer", 20, 0, "9011")
     period = days_period(DAY_ONE, DAY_ONE)
     assert [m.number for m in kpis.missed_not_called_back(period)] == ["9011"]
-    make_call(pbx, local(DAY_ONE, "10:05:00"), "outbound", "answered", 80, 60, "9011", "101")
+    described_call(pbx, local(DAY_ONE, "10:05:00"), "outbound", "answered", 80, 60, "9011", "101")
     assert kpis.missed_not_called_back(period) == []
 
 
 def test_it_forgets_a_missed_number_called_back_after_the_period(pbx):
-    make_call(pbx, local(DAY_ONE, "18:00:00"), "inbound", "busy", 5, 0, "9011")
-    make_call(
+    described_call(pbx, local(DAY_ONE, "18:00:00"), "inbound", "busy", 5, 0, "9011")
+    described_call(
         pbx, local(DAY_ONE + timedelta(days=1), "09:00:00"), "inbound", "answered", 9, 5, "9011"
     )
     assert kpis.missed_not_called_back(days_period(DAY_ONE, DAY_ONE)) == []
 
 
 def test_it_keeps_a_missed_number_whose_callback_was_not_answered(pbx):
-    make_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "no_answer", 20, 0, "9011")
-    make_call(pbx, local(DAY_ONE, "10:05:00"), "outbound", "no_answer", 30, 0, "9011", "101")
+    described_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "no_answer", 20, 0, "9011")
+    described_call(pbx, local(DAY_ONE, "10:05:00"), "outbound", "no_answer", 30, 0, "9011", "101")
     assert [m.number for m in kpis.missed_not_called_back(days_period(DAY_ONE, DAY_ONE))] == [
         "9011"
     ]
 
 
 def test_it_skips_a_number_whose_last_inbound_call_was_answered(pbx):
-    make_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "no_answer", 20, 0, "9011")
-    make_call(pbx, local(DAY_ONE, "10:10:00"), "inbound", "answered", 40, 30, "9011", "101")
+    described_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "no_answer", 20, 0, "9011")
+    described_call(pbx, local(DAY_ONE, "10:10:00"), "inbound", "answered", 40, 30, "9011", "101")
     assert kpis.missed_not_called_back(days_period(DAY_ONE, DAY_ONE)) == []
 
 
 def test_it_lists_a_number_missed_twice_once(pbx):
-    make_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "no_answer", 20, 0, "9011")
-    make_call(pbx, local(DAY_ONE, "10:10:00"), "inbound", "busy", 3, 0, "9011")
+    described_call(pbx, local(DAY_ONE, "10:00:00"), "inbound", "no_answer", 20, 0, "9011")
+    described_call(pbx, local(DAY_ONE, "10:10:00"), "inbound", "busy", 3, 0, "9011")
     got = kpis.missed_not_called_back(days_period(DAY_ONE, DAY_ONE))
     assert [(m.number, m.last_missed_at) for m in got] == [("9011", local(DAY_ONE, "10:10:00"))]
 
@@ -177,8 +172,10 @@ def test_it_counts_calls_per_local_hour(day):
 
 
 def test_it_counts_calls_per_local_day_over_several_days(pbx):
-    make_call(pbx, datetime(2025, 3, 9, 23, 30, tzinfo=UTC), "inbound", "answered", 10, 5, "9011")
-    make_call(pbx, local(DAY_ONE, "12:00:00"), "outbound", "answered", 10, 5, "9022", "101")
+    described_call(
+        pbx, datetime(2025, 3, 9, 23, 30, tzinfo=UTC), "inbound", "answered", 10, 5, "9011"
+    )
+    described_call(pbx, local(DAY_ONE, "12:00:00"), "outbound", "answered", 10, 5, "9022", "101")
     activity = kpis.activity(days_period(date(2025, 3, 9), date(2025, 3, 11)))
     assert activity.by == "day"
     assert [(b.start, b.inbound_answered, b.outbound) for b in activity.buckets] == [
@@ -228,8 +225,10 @@ def test_it_narrows_every_number_to_the_given_calls(day):
 @pytest.mark.parametrize("first", [1, 2, 25])
 def test_the_first_missed_numbers_and_their_count_are_those_of_the_whole_list(pbx, first):
     for minute, number in enumerate(["9011", "9022", "9011", "9033", "9044"]):
-        make_call(pbx, local(DAY_ONE, f"10:{minute:02d}:00"), "inbound", "no_answer", 20, 0, number)
-    make_call(pbx, local(DAY_ONE, "11:00:00"), "inbound", "answered", 40, 30, "9044", "101")
+        described_call(
+            pbx, local(DAY_ONE, f"10:{minute:02d}:00"), "inbound", "no_answer", 20, 0, number
+        )
+    described_call(pbx, local(DAY_ONE, "11:00:00"), "inbound", "answered", 40, 30, "9044", "101")
     period = days_period(DAY_ONE, DAY_ONE)
     everyone = kpis.missed_not_called_back(period)
     assert [m.number for m in everyone] == ["9033", "9011", "9022"]

@@ -5,7 +5,7 @@ from django.core.cache import cache
 
 from monitoring.live import poll_live_calls
 from monitoring.models import Direction, LiveCall
-from monitoring.tests.test_sync import connect
+from monitoring.tests.factories import connect
 from providers.messages import words
 
 pytestmark = pytest.mark.django_db

@@ -6,12 +6,7 @@ import pytest
 from django.urls import reverse
 
 from monitoring.models import CallStatus
-from monitoring.tests.test_filters import DAY, local, make_call, make_pbx
-
-
-@pytest.fixture
-def pbx(db):
-    return make_pbx()
+from monitoring.tests.factories import DAY, local, make_call
 
 
 def shown_ids(response) -> list[int]:

@@ -28,16 +28,11 @@ from monitoring.filters import filter_calls
 from monitoring.models import MISSED_STATUSES, Call, CallStatus, Direction
 from monitoring.numbers import national_number
 from monitoring.periods import days_period
-from monitoring.tests.test_filters import DAY, day_query, local, make_call, make_pbx, matching
+from monitoring.tests.factories import DAY, day_query, local, make_call, matching
 from monitoring.views import calls as calls_views
 
 URL = reverse("call_list")
 POSTGRES = connection.vendor == "postgresql"
-
-
-@pytest.fixture
-def pbx(db):
-    return make_pbx()
 
 
 def shown_ids(response) -> list[int]:

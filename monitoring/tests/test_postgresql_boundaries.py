@@ -17,8 +17,7 @@ from monitoring.models import Call
 from monitoring.periods import days_period
 from monitoring.sync.normalize import normalize_record
 from monitoring.sync.writer import CallWriter, Page, store_calls
-from monitoring.tests.dashboard_data import make_call
-from providers.models import PbxConnection
+from monitoring.tests.factories import described_call
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -32,17 +31,12 @@ def threshold(settings):
     settings.SERVICE_LEVEL_SECONDS = THRESHOLD
 
 
-@pytest.fixture
-def pbx():
-    return PbxConnection.objects.create(name="Main", host="pbx.example.uz", username="u")
-
-
 def at(day: dt.date, clock: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.fromisoformat(clock), tzinfo=TASHKENT)
 
 
 def answered(pbx, started_at, wait, extension, talk=30):
-    return make_call(
+    return described_call(
         pbx, started_at, "inbound", "answered", wait + talk, talk, "901234567", extension
     )
 
@@ -111,13 +105,13 @@ def test_a_threshold_of_zero_counts_only_calls_answered_at_once(settings, edges)
 
 
 def missed(pbx, started_at, number):
-    return make_call(pbx, started_at, "inbound", "no_answer", 15, 0, number, "101")
+    return described_call(pbx, started_at, "inbound", "no_answer", 15, 0, number, "101")
 
 
 def test_the_missed_calls_at_a_days_edges_are_counted_as_the_plain_query_lists_them(pbx):
     missed(pbx, at(DAY, "00:00:00"), "901000001")  # the day's first second: listed
     missed(pbx, at(DAY, "23:59:59"), "901000002")  # its last: called back a second later
-    make_call(pbx, at(DAY + dt.timedelta(days=1), "00:00:00"), "outbound", "answered", 40, 30,
+    described_call(pbx, at(DAY + dt.timedelta(days=1), "00:00:00"), "outbound", "answered", 40, 30,
               "901000002", "101")  # fmt: skip
     missed(pbx, at(DAY - dt.timedelta(days=1), "23:59:59"), "901000003")  # the day before
     # Two misses of one number in the same second: listed once.
@@ -134,7 +128,9 @@ def test_the_missed_calls_at_a_days_edges_are_counted_as_the_plain_query_lists_t
 
 
 def call_lasting(pbx, started_at, seconds):
-    return make_call(pbx, started_at, "inbound", "answered", seconds, seconds, "901234567", "101")
+    return described_call(
+        pbx, started_at, "inbound", "answered", seconds, seconds, "901234567", "101"
+    )
 
 
 def test_a_call_that_ends_as_another_starts_does_not_overlap_it(pbx):

@@ -19,6 +19,7 @@ from providers.messages import words
 from providers.models import PbxConnection
 from providers.services import save_pbx_connection
 from providers.session_keeper import logins_paused
+from providers.tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +27,9 @@ WRONG_FINGERPRINT = "ab" * 32
 
 
 def connect(simulator, **fields) -> PbxConnection:
-    values = {
-        "host": simulator.host,
-        "port": simulator.port,
-        "username": simulator.config.username,
-        "ca_file": simulator.ca_file if simulator.config.certificate == "ca" else "",
-        "timeout_seconds": 5,
-        **fields,
-    }
-    password = values.pop("password", simulator.config.password)
-    return save_pbx_connection("Office", password=password, **values)
+    """The office's connection to `simulator`, trusting a CA only where the box has one."""
+    ca_file = simulator.ca_file if simulator.config.certificate == "ca" else ""
+    return factories.connect(simulator, name="Office", **{"ca_file": ca_file, **fields})
 
 
 def true_calls(simulator) -> list[tuple]:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from monitoring.sync import SyncFailed, sync_pbx
-from monitoring.tests.test_sync import connect
+from monitoring.tests.factories import connect
 
 pytestmark = pytest.mark.default_language
 

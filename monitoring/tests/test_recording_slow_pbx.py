@@ -11,11 +11,9 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from accounts.testing import make_user
-from monitoring.tests.test_call_detail import (  # noqa: F401 - a cache of the test's own
-    _private_cache,
-    recorded_call,
-    simulator_pbx,
-)
+from monitoring.tests.factories import connect, recorded_call
+
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 HTMX = {"HX-Request": "true"}
 SLOW = "Kerio Operator is slow to answer right now"
@@ -37,7 +35,7 @@ def signed_in(user) -> Client:
 
 def test_a_hung_pbx_gets_one_short_attempt_then_is_left_alone(hung_pbx, settings, db):
     settings.PBX_PAGE_TIMEOUT_SECONDS = 1
-    pbx = simulator_pbx(hung_pbx, timeout_seconds=60)
+    pbx = connect(hung_pbx, name="Simulator", timeout_seconds=60)
     first, second = recorded_call(hung_pbx, pbx), recorded_call(hung_pbx, pbx)
     client = signed_in(make_user("sardor", Role.SUPERVISOR))
 
@@ -60,7 +58,7 @@ def test_other_pages_answer_while_a_lookup_waits_on_the_pbx(
 ):
     settings.PBX_PAGE_TIMEOUT_SECONDS = 10
     settings.PBX_PAGE_CALLS = 1
-    pbx = simulator_pbx(hung_pbx)
+    pbx = connect(hung_pbx, name="Simulator")
     waiting_call, other_call = recorded_call(hung_pbx, pbx), recorded_call(hung_pbx, pbx)
     session = requests.Session()
     session.cookies["sessionid"] = (

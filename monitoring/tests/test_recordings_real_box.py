@@ -7,19 +7,16 @@ import datetime as dt
 import pytest
 
 from monitoring import recordings
-from monitoring.tests.test_call_detail import (  # noqa: F401 - the autouse fixture applies here
-    _private_cache,
-    recorded_call,
-    simulator_pbx,
-)
-from monitoring.tests.test_filters import make_call
+from monitoring.tests.factories import connect, make_call, recorded_call
+
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def test_a_recording_sent_with_string_numbers_in_local_time_is_found(make_kerio_simulator, db):
     simulator = make_kerio_simulator(
         numbers_as_strings=True, timestamps_timezone="Asia/Tashkent", recording_share=1.0
     )
-    pbx = simulator_pbx(simulator, timestamps_timezone="Asia/Tashkent")
+    pbx = connect(simulator, name="Simulator", timestamps_timezone="Asia/Tashkent")
     call = recorded_call(simulator, pbx)  # the true instants, as the sync stores them
 
     found = recordings.find_recording(call)
@@ -31,13 +28,13 @@ def test_a_recording_sent_with_string_numbers_in_local_time_is_found(make_kerio_
 
 def test_without_the_zone_a_local_time_recording_is_not_taken(make_kerio_simulator, db):
     simulator = make_kerio_simulator(timestamps_timezone="Asia/Tashkent", recording_share=1.0)
-    call = recorded_call(simulator, simulator_pbx(simulator))
+    call = recorded_call(simulator, connect(simulator, name="Simulator"))
 
     assert recordings.find_recording(call) is None
 
 
 def test_started_may_be_the_call_start_rather_than_the_answer(kerio_simulator, db):
-    pbx = simulator_pbx(kerio_simulator)
+    pbx = connect(kerio_simulator, name="Simulator")
     recording = kerio_simulator.recordings()[0]
     call = recorded_call(kerio_simulator, pbx, recording)
     call.started_at = dt.datetime.fromtimestamp(recording["STARTED"], dt.UTC)
@@ -49,7 +46,7 @@ def test_started_may_be_the_call_start_rather_than_the_answer(kerio_simulator, d
 @pytest.mark.parametrize(("window", "found"), [(5, False), (30, True)])
 def test_the_matching_window_is_a_setting(kerio_simulator, db, settings, window, found):
     settings.RECORDING_MATCH_SECONDS = window
-    pbx = simulator_pbx(kerio_simulator)
+    pbx = connect(kerio_simulator, name="Simulator")
     recording = kerio_simulator.recordings()[0]
     call = recorded_call(kerio_simulator, pbx, recording)
     call.started_at += dt.timedelta(seconds=20)
@@ -61,7 +58,7 @@ def test_the_matching_window_is_a_setting(kerio_simulator, db, settings, window,
 
 def test_a_box_that_rejects_transcode_still_plays(make_kerio_simulator, db):
     simulator = make_kerio_simulator(rejects_transcode=True, recording_share=1.0)
-    call = recorded_call(simulator, simulator_pbx(simulator))
+    call = recorded_call(simulator, connect(simulator, name="Simulator"))
 
     stream = recordings.open_recording(call)
 
@@ -69,7 +66,7 @@ def test_a_box_that_rejects_transcode_still_plays(make_kerio_simulator, db):
 
 
 def test_lookups_reuse_the_pbx_session(kerio_simulator, db):
-    pbx = simulator_pbx(kerio_simulator)
+    pbx = connect(kerio_simulator, name="Simulator")
     calls = [
         recorded_call(kerio_simulator, pbx, recording)
         for recording in kerio_simulator.recordings()[:5]
@@ -82,7 +79,7 @@ def test_lookups_reuse_the_pbx_session(kerio_simulator, db):
 
 
 def test_a_call_with_no_parties_finds_nothing_without_asking(kerio_simulator, db):
-    pbx = simulator_pbx(kerio_simulator)
+    pbx = connect(kerio_simulator, name="Simulator")
     call = make_call(pbx, from_number="", to_number="", extension="")
 
     assert recordings.find_recording(call) is None

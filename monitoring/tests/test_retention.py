@@ -8,16 +8,10 @@ from django.core.management import CommandError, call_command
 
 from monitoring.models import Call
 from monitoring.retention import purge_calls, retention_cutoff
-from providers.models import PbxConnection
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture
-def pbx():
-    return PbxConnection.objects.create(name="O", host="10.0.0.1", username="a", password="x")
 
 
 def _calls(pbx, *ages_in_days):

@@ -1,11 +1,6 @@
-"""The sync against the simulated PBX over real HTTPS: exact, incremental, locked, recorded.
+"""The sync against the simulated PBX over real HTTPS: exact, incremental, locked, recorded."""
 
-The helpers at the top are shared with the other sync test files.
-"""
-
-import json
 import time
-from collections import Counter
 
 import psycopg
 import pytest
@@ -15,75 +10,11 @@ from django.utils import timezone
 from monitoring.models import Call, CallStatus, Direction, SyncRun, SyncState
 from monitoring.sync import SyncAlreadyRunning, SyncFailed, sync_is_running, sync_pbx
 from monitoring.sync.writer import CallWriter
-from providers.kerio.transport import Transport
+from monitoring.tests.factories import assert_exact, call_record, connect
 from providers.messages import words
 from providers.models import PbxConnection
-from providers.services import save_pbx_connection
 
-pytestmark = pytest.mark.django_db
-
-
-def canonical(record) -> str:
-    return json.dumps(record, sort_keys=True, ensure_ascii=False)
-
-
-def stored(pbx) -> Counter:
-    """The stored calls' raw records as a multiset."""
-    return Counter(
-        canonical(raw) for raw in Call.objects.filter(pbx=pbx).values_list("raw", flat=True)
-    )
-
-
-def history(simulator, *, without=()) -> Counter:
-    """The simulator's full history as a multiset, minus the records listed in ``without``."""
-    expected = Counter(canonical(record) for record in simulator.history_snapshot())
-    expected.subtract(Counter(canonical(record) for record in without))
-    return +expected
-
-
-def assert_exact(pbx, simulator, *, without=()):
-    expected, actual = history(simulator, without=without), stored(pbx)
-    missing, extra = expected - actual, actual - expected
-    assert not missing and not extra, (
-        f"missing {sum(missing.values())}, extra {sum(extra.values())}"
-    )
-
-
-def connect(simulator, name="PBX", **fields) -> PbxConnection:
-    """A PbxConnection pointing at the simulator, trusting its CA."""
-    values = {
-        "host": simulator.host,
-        "port": simulator.port,
-        "username": simulator.config.username,
-        "ca_file": simulator.ca_file,
-        "verify_tls": True,
-        "use_tls": True,
-        "timeout_seconds": 5,
-        **fields,
-    }
-    return save_pbx_connection(name, password=simulator.config.password, **values)
-
-
-def call_record(timestamp, from_num="+998901234567", to_num="101", **fields) -> dict:
-    return {
-        "TIMESTAMP": int(timestamp),
-        "FROM_NUM": from_num,
-        "FROM_NAME": "",
-        "TO_NUM": to_num,
-        "TO_NAME": "",
-        "CALL_DURATION": 30,
-        "ANSWERED_DURATION": 20,
-        "STATUS": 4,
-        "FROM_TYPE": 2,
-        "TO_TYPE": 1,
-        **fields,
-    }
-
-
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch):
-    """The client's retry pauses, shortened so failure tests stay fast."""
-    monkeypatch.setattr(Transport, "delay", lambda self, retry: 0.01)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
 
 
 @pytest.fixture

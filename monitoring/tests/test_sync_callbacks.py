@@ -9,7 +9,7 @@ from monitoring.callbacks import derive
 from monitoring.models import Callback
 from monitoring.sync import sync_pbx
 from monitoring.tests.callback_data import snapshot
-from monitoring.tests.test_sync import call_record, connect
+from monitoring.tests.factories import call_record, connect
 
 pytestmark = pytest.mark.django_db
 

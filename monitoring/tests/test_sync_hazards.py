@@ -8,17 +8,10 @@ import pytest
 
 from monitoring.models import Call, RejectedRecord, SyncRun
 from monitoring.sync import sync_pbx, writer
-from monitoring.tests.test_sync import (
-    assert_exact,
-    call_record,
-    canonical,
-    connect,
-    quick_retries,  # noqa: F401 - an autouse fixture
-    stored,
-)
+from monitoring.tests.factories import assert_exact, call_record, canonical, connect, stored
 from providers.kerio.simulator.query import run_query
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
 
 NEWEST_FIRST = [{"columnName": "TIMESTAMP", "direction": "Desc"}]
 

@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from monitoring.tests.test_sync import canonical
+from monitoring.tests.factories import canonical
 
 BASE_DIR = Path(settings.BASE_DIR)
 LEASE_SECONDS = 2

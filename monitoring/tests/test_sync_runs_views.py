@@ -3,19 +3,13 @@
 import datetime as dt
 from unittest import mock
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from monitoring import tasks
 from monitoring.models import SyncRun
-from monitoring.tests.test_filters import make_pbx
-
-
-@pytest.fixture
-def pbx(db):
-    return make_pbx()
+from monitoring.tests.factories import make_pbx
 
 
 def messages_of(response) -> list[str]:

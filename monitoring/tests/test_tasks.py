@@ -5,10 +5,9 @@ from django.utils import timezone
 
 from monitoring import tasks
 from monitoring.models import Call, Heartbeat, LiveSnapshot, SyncRun, SyncState
-from monitoring.tests.test_sync import connect, quick_retries  # noqa: F401
-from providers.models import PbxConnection
+from monitoring.tests.factories import connect, make_pbx
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quick_retries")]
 
 
 def test_sync_pbx_syncs_and_records_the_trigger(kerio_simulator):
@@ -44,11 +43,9 @@ def test_sync_pbx_skips_when_a_run_holds_the_lock_or_the_pbx_is_gone(kerio_simul
 def test_sync_all_fans_out_to_enabled_idle_pbxes(monkeypatch):
     queued = []
     monkeypatch.setattr(tasks.sync_pbx, "delay", lambda pk, **kw: queued.append(pk))
-    idle = PbxConnection.objects.create(name="A", host="10.0.0.1", username="u", password="p")
-    PbxConnection.objects.create(
-        name="B", host="10.0.0.2", username="u", password="p", enabled=False
-    )
-    running = PbxConnection.objects.create(name="C", host="10.0.0.3", username="u", password="p")
+    idle = make_pbx("A", host="10.0.0.1")
+    make_pbx("B", host="10.0.0.2", enabled=False)
+    running = make_pbx("C", host="10.0.0.3")
     SyncState.objects.filter(pk=running.pk).update(
         lock_until=timezone.now() + timezone.timedelta(minutes=1)
     )

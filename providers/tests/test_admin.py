@@ -4,21 +4,15 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from providers.models import PbxConnection, SipTrunk
+from providers.models import SipTrunk
+from providers.tests.factories import PBX_PASSWORD
 
-SECRET = "Admin-Secret-55"
+SECRET = PBX_PASSWORD  # the conftest's PBX is saved with it; the trunk here too
 
 
 @pytest.fixture
 def trunk(db):
     return SipTrunk.objects.create(name="BellUZ", server="bell.uz", login="l", password=SECRET)
-
-
-@pytest.fixture
-def pbx(db):
-    return PbxConnection.objects.create(
-        name="Main", host="pbx.example.uz", username="admin", password=SECRET
-    )
 
 
 def change_data(trunk, **overrides):

@@ -1,14 +1,14 @@
 """Settings → Kerio Operator: the connection form and the "Tekshirish" (check) button."""
 
-import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry
 from providers.messages import words
 from providers.models import PbxConnection
+from providers.tests.factories import PBX_PASSWORD, connect
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-SECRET = "Pbx-Secret-77"
+SECRET = PBX_PASSWORD  # the conftest's PBX is saved with it
 
 
 def form_data(**overrides):
@@ -40,27 +40,6 @@ def simulator_form(sim, **overrides):
         "timeout_seconds": "5",
     }
     return form_data(**{**values, **overrides})
-
-
-@pytest.fixture
-def pbx(db):
-    return PbxConnection.objects.create(
-        name="Main", host="pbx.example.uz", username="admin", password=SECRET
-    )
-
-
-@pytest.fixture
-def sim_pbx(kerio_simulator):
-    sim = kerio_simulator
-    return PbxConnection.objects.create(
-        name="Simulator",
-        host=sim.host,
-        port=sim.port,
-        username=sim.config.username,
-        password=sim.config.password,
-        ca_file=sim.ca_file,
-        timeout_seconds=5,
-    )
 
 
 def test_it_creates_a_connection(admin_client, db):
@@ -144,14 +123,8 @@ def test_check_of_a_hung_pbx_waits_one_short_timeout_without_retries(
 
 
 def test_check_with_a_wrong_password_says_the_login_failed(admin_client, kerio_simulator, db):
-    sim_pbx = PbxConnection.objects.create(
-        name="Simulator",
-        host=kerio_simulator.host,
-        port=kerio_simulator.port,
-        username="admin",
-        password="wrong-password",
-        ca_file=kerio_simulator.ca_file,
-        timeout_seconds=5,
+    sim_pbx = connect(
+        kerio_simulator, name="Simulator", username="admin", password="wrong-password"
     )
     html = admin_client.post(reverse("pbx_check", args=[sim_pbx.pk]), **HTMX).content.decode()
     assert "Login failed: wrong user name or password" in html

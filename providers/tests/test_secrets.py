@@ -21,7 +21,6 @@ from monitoring.analytics.links import create_link
 from monitoring.callbacks import derive
 from monitoring.models import Call, Callback, ExportJob, SyncRun
 from monitoring.sync import SyncFailed, sync_pbx
-from providers.kerio.transport import Transport
 from providers.models import PbxConnection, SipTrunk
 from providers.services import save_pbx_connection
 from providers.testing import simulator_connection
@@ -31,9 +30,7 @@ SIP_SECRET = "Sip-Plain-Secret-9173"
 WRONG_SECRET = "Wrong-Typed-Secret-5530"
 
 
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch):
-    monkeypatch.setattr(Transport, "delay", lambda self, retry: 0.01)
+pytestmark = pytest.mark.usefixtures("quick_retries")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from monitoring.tests.dashboard_data import make_call
+from monitoring.tests.factories import described_call
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TASHKENT = ZoneInfo("Asia/Tashkent")
@@ -21,8 +21,8 @@ def test_the_heatmap_renders_shaded_cells_without_sideways_scrolling(
     today = timezone.localtime(timezone.now(), TASHKENT).date()
     nine = datetime.combine(today, datetime.min.time(), tzinfo=TASHKENT) + timedelta(hours=9)
     for minute in range(6):
-        make_call(pbx, nine + timedelta(minutes=minute), "inbound", "answered", 30, 20, "901")
-    make_call(pbx, nine + timedelta(hours=5), "inbound", "no_answer", 10, 0, "902")
+        described_call(pbx, nine + timedelta(minutes=minute), "inbound", "answered", 30, 20, "901")
+    described_call(pbx, nine + timedelta(hours=5), "inbound", "no_answer", 10, 0, "902")
     page = logged_in_page
     page.set_viewport_size({"width": width, "height": height})
 
@@ -46,7 +46,7 @@ def test_the_heatmap_renders_shaded_cells_without_sideways_scrolling(
 def test_who_is_calling_fits_a_laptop_and_a_phone(logged_in_page, live_server, pbx, width, height):
     now = timezone.now()
     for minutes, number in [(5, "901234567"), (4, "901234567"), (3, "712223344")]:
-        make_call(pbx, now - timedelta(minutes=minutes), "inbound", "answered", 30, 20, number)
+        described_call(pbx, now - timedelta(minutes=minutes), "inbound", "answered", 30, 20, number)
     page = logged_in_page
     page.set_viewport_size({"width": width, "height": height})
 

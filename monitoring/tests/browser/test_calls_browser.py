@@ -3,15 +3,15 @@
 import csv
 import datetime as dt
 import io
-import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from browser_fixtures import screenshot
 from monitoring.models import CallStatus, Direction
-from monitoring.tests.test_filters import make_call, make_pbx
+from monitoring.tests.factories import make_call, make_pbx
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +20,6 @@ pytestmark = pytest.mark.browser
 def page(admin_page_en):
     """These tests read English labels and download files."""
     return admin_page_en
-
-
-def screenshot(tab, name: str) -> None:
-    """With SCREENSHOT_DIR set, keep a picture of the page for review."""
-    directory = os.environ.get("SCREENSHOT_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
 
 
 def test_filtering_by_status_and_direction_shows_exactly_those_calls(page, live_server):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from monitoring.models import LiveCall, LiveSnapshot
 from monitoring.periods import local_today
 from monitoring.tests.dashboard_data import expected, make_day
+from monitoring.tests.factories import live_snapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -71,7 +72,7 @@ def test_it_shows_the_computed_numbers_and_bars(logged_in_page, pbx):
 
 
 def test_the_live_panel_changes_without_a_reload(logged_in_page, pbx):
-    snapshot = LiveSnapshot.objects.create(pbx=pbx, taken_at=timezone.now(), is_stale=False)
+    snapshot = live_snapshot(pbx, age=timedelta(0))
     logged_in_page.reload()
     assert logged_in_page.locator(".live-empty").is_visible()
     logged_in_page.evaluate("window.notReloaded = true")

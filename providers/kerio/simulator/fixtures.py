@@ -37,3 +37,12 @@ def make_kerio_simulator(kerio_simulator_cert_dir):
 def kerio_simulator(make_kerio_simulator):
     """A TLS simulator with 200 deterministic calls and no live traffic."""
     return make_kerio_simulator()
+
+
+@pytest.fixture
+def quick_retries(monkeypatch):
+    """The client's retry pauses, shortened so failure tests stay fast (for a test file:
+    ``pytestmark = pytest.mark.usefixtures("quick_retries")``)."""
+    from providers.kerio.transport import Transport
+
+    monkeypatch.setattr(Transport, "delay", lambda self, retry: 0.01)

@@ -1,3 +1,7 @@
-# The signed-in browser tab of the Calls page's browser tests, shared until common browser
-# fixtures exist.
-from monitoring.tests.browser.test_calls_browser import page  # noqa: F401
+import pytest
+
+
+@pytest.fixture
+def page(admin_page_en):
+    """These tests read English labels."""
+    return admin_page_en

@@ -2,8 +2,9 @@
 
 import pytest
 
-from monitoring.tests.browser.test_calls_browser import screenshot
-from providers.models import PbxConnection, SipTrunk
+from browser_fixtures import screenshot
+from providers.models import SipTrunk
+from providers.tests.factories import make_pbx
 
 pytestmark = pytest.mark.browser
 
@@ -52,20 +53,6 @@ def test_a_sip_provider_is_validated_saved_and_its_password_never_shown(page, li
     screenshot(page, "sip-edit")
 
 
-@pytest.fixture
-def sim_pbx(kerio_simulator, transactional_db):
-    sim = kerio_simulator
-    return PbxConnection.objects.create(
-        name="Simulator",
-        host=sim.host,
-        port=sim.port,
-        username=sim.config.username,
-        password=sim.config.password,
-        ca_file=sim.ca_file,
-        timeout_seconds=5,
-    )
-
-
 def test_tekshirish_shows_the_version_or_the_login_failure(page, live_server, sim_pbx):
     page.goto(f"{live_server.url}/settings/kerio/{sim_pbx.pk}/")
     page.click("#check-button")
@@ -96,8 +83,8 @@ def test_the_appliance_certificate_is_trusted_from_the_check_on_a_phone(
     page, live_server, make_kerio_simulator, transactional_db
 ):
     appliance = make_kerio_simulator(certificate="self_signed_cn")
-    pbx = PbxConnection.objects.create(
-        name="Office", host=appliance.host, port=appliance.port, username="admin",
+    pbx = make_pbx(
+        "Office", host=appliance.host, port=appliance.port, username="admin",
         password=appliance.config.password, timeout_seconds=5,
     )  # fmt: skip
     page.set_viewport_size({"width": 390, "height": 844})
