@@ -63,6 +63,7 @@ CALL_RECORD_FIELDS = (
     "to_name",
     "extension",
     "external_number",
+    "line",
     "status",
     "status_code",
     "total_seconds",
@@ -107,6 +108,9 @@ class Call(models.Model):
     # The external party's number, normalized (the national significant number for Uzbekistan),
     # for a number's history and for "missed calls not yet called back".
     external_number = models.CharField(_("external number"), max_length=32, blank=True)
+    # The company's number an inbound call dialled (a DID), normalized; blank when the record
+    # does not tell (see ``normalize.dialled_line``).
+    line = models.CharField(_("line dialled"), max_length=32, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=CallStatus.choices, default=CallStatus.UNKNOWN
     )
@@ -138,6 +142,8 @@ class Call(models.Model):
             models.Index(
                 fields=["external_number", "-started_at", "-id"], name="call_external_started"
             ),
+            # The company line filter.
+            models.Index(fields=["line", "-started_at", "-id"], name="call_line_started"),
             # On PostgreSQL only, migration 0003 adds call_number_search_trgm for "Number
             # contains" and gives call_started the columns the dashboard's figures read (INCLUDE
             # columns); neither can be declared here (SQLite has no such indexes).

@@ -226,6 +226,28 @@ def classify(from_number: str, to_number: str, directory: Directory) -> tuple[st
     return Direction.INBOUND, to_number if to_internal else "", national_number(from_number)
 
 
+# Where a record may name the company number an inbound call dialled. No public sample shows one:
+# "DID" is the usual name and "DNID" Asterisk's (Kerio Operator is built on Asterisk).
+LINE_FIELDS = ("DID", "DNID")
+
+
+def dialled_line(record: dict, direction: str, to_normalized: str, extension: str) -> str:
+    """The company line an inbound call dialled, normalized; "" when the record does not tell.
+
+    A field of ``LINE_FIELDS`` wins; otherwise the called number when it is not one of ours
+    (the box wrote the dialled number rather than the extension that took the call). A field of
+    an unexpected type is ignored: the line is a guess, never a reason to reject a call."""
+    if direction != Direction.INBOUND:
+        return ""
+    for name in LINE_FIELDS:
+        value = _get(record, name)
+        if isinstance(value, int | str) and not isinstance(value, bool):
+            line = normalize_number(value)[:32]
+            if line:
+                return line
+    return to_normalized if to_normalized and not extension else ""
+
+
 def _started_at(epoch: int, zone_name: str | None) -> dt.datetime:
     if not zone_name or zone_name == "UTC":
         return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
@@ -259,6 +281,7 @@ def normalize_record(record, directory: Directory, zone_name: str | None = None)
         "to_name": _text(record, "TO_NAME", _MAX_LENGTH["to_name"]),
         "extension": extension[: _MAX_LENGTH["extension"]],
         "external_number": external[:32],
+        "line": dialled_line(record, direction, to_normalized, extension),
         "status": status,
         "status_code": code,
         "total_seconds": total,

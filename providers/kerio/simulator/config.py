@@ -14,7 +14,10 @@ class SimulatorConfig:
     recordings as a numeric string; ``timestamps_timezone`` writes TIMESTAMP and STARTED as that
     zone's wall clock read as UTC (local-time epochs); ``lockout_after`` blocks an address for
     ``lockout_seconds`` after that many failed logins, as Kerio's anti-hammering does;
-    ``rejects_transcode`` answers -32602 to a download request carrying ``transcode``.
+    ``rejects_transcode`` answers -32602 to a download request carrying ``transcode``;
+    ``inbound_line`` says how an inbound call's history record names the company line the
+    customer dialled: "" not at all, "field" in a ``DID`` field beside the extension in TO_NUM,
+    "called" in TO_NUM itself (the extension that took the call is then not written).
 
     ``rate`` is new live calls per minute (0: no live traffic); ``time_scale`` shrinks the live
     calls' ring and talk times (0.01 turns a 2-minute call into 1.2 s). ``now`` pins the end of
@@ -49,3 +52,4 @@ class SimulatorConfig:
     lockout_after: int = 0
     lockout_seconds: float = 600.0
     rejects_transcode: bool = False
+    inbound_line: str = ""  # or "field", "called"

@@ -137,7 +137,10 @@ class Dispatcher:
             hook(self.state, query)
         with self.state.lock:
             page, total = run_query(self.state.history, query, self.state.page_cap)
-            records = [self.state.present(dict(record), ("TIMESTAMP",)) for record in page]
+            records = [
+                self.state.present(self.state.with_line(dict(record)), ("TIMESTAMP",))
+                for record in page
+            ]
             return {"callHistory": records, "totalItems": total}
 
     def live_calls(self, params: dict) -> dict:

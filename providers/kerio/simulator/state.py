@@ -179,6 +179,19 @@ class SimState:
 
     # -- how numbers and times go out ------------------------------------------------------------
 
+    def with_line(self, record: dict) -> dict:
+        """A history record with the company line written as ``inbound_line`` says."""
+        mode = self.config.inbound_line
+        internal = {entry["TEL_NUM"] for entry in self.directory}
+        inbound = (
+            str(record.get("TO_NUM")) in internal and str(record.get("FROM_NUM")) not in internal
+        )
+        if not mode or not inbound:
+            return record
+        if mode == "field":
+            return {**record, "DID": demo.company_line(record)}
+        return {**record, "TO_NUM": demo.company_line(record), "TO_NAME": ""}
+
     def present(self, item: dict, time_fields: tuple[str, ...] = ()) -> dict:
         """An item as this box writes it: local-time epochs in ``time_fields``, numbers as
         strings (see ``SimulatorConfig``)."""

@@ -57,6 +57,15 @@ class Command(BaseCommand):
         )
         add("--cert-dir", help=gettext_lazy("Default: var/simulator/ under the project."))
         add("--with-ids", action="store_true", help=gettext_lazy("Give history records an ID."))
+        add(
+            "--inbound-line",
+            choices=["none", "field", "called"],
+            default="field",
+            help=gettext_lazy(
+                "How inbound records name the company line dialled: none, a DID field, "
+                "or the called number."
+            ),
+        )
 
     def handle(self, *args, **options):
         config = SimulatorConfig(
@@ -72,6 +81,7 @@ class Command(BaseCommand):
             page_cap=options["page_cap"],
             seed=options["seed"],
             with_ids=options["with_ids"],
+            inbound_line="" if options["inbound_line"] == "none" else options["inbound_line"],
         )
         simulator = KerioSimulator(config)
         try:
