@@ -408,6 +408,9 @@ def test_the_page_shows_each_numbers_figures_and_bars(supervisor_client, service
     bars = re.search(r'<tr data-number="800">.*?<svg(.*?)</svg>', html, re.S).group(1)
     assert re.findall(r'data-count="(\d+)"', bars) == [str(n) for n in expected["waits"]]
     assert "<h2>Main</h2>" not in html  # one PBX: no heading of its own
+    every = [plain(CALLS, number) for number in ("800", "801", "700")]
+    offered, abandoned = sum(e["offered"] for e in every), sum(e["abandoned"] for e in every)
+    assert f"{100 * abandoned / offered:.1f}% of offered" in html
 
 
 def test_with_several_pbxes_each_has_its_own_table(supervisor_client, services):
@@ -438,8 +441,12 @@ def test_administrators_may_open_it(administrator_client, services):
 @pytest.mark.default_language
 @pytest.mark.parametrize("language", ["uz", "ru"])
 def test_the_page_is_translated(supervisor_client, services, language):
+    store(services, CALLS)
     supervisor_client.post(reverse("set_language"), {"language": language, "next": URL})
     html = supervisor_client.get(URL).content.decode()
 
     for english in ("Queues and IVR", "Wait before abandoning", "Average wait to answer"):
         assert english not in html, (language, english)
+    words = {"uz": ("Navbatlar va IVR", "kelganlarning"), "ru": ("Очереди и IVR", "от поступивших")}
+    assert all(word in html for word in words[language])
+    assert "of offered" not in html
