@@ -22,7 +22,9 @@ wait (the caller's whole time in the queue). With one record per call each group
 so in both shapes the page counts callers' calls, not legs. Two calls of one number to one
 service number started within the same second count once. Legs addressed to an agent (TO the
 agent's extension) are that agent's calls and are not counted here; nor are a queue's calls to
-its agents (internal calls).
+its agents (internal calls). Not handled: legs each stamped with their own start (each would count
+as a call), and a box that writes the dialled company number as TO instead of the queue (see
+`Call.line`): its queue calls cannot be told from the records, and the queue shows none.
 
 Every query is bounded by the period on `Call.started_at`. One query per page: the records are
 grouped into callers' calls, and those into figures per service number, in the database. To read

@@ -230,6 +230,22 @@ def test_an_abandoned_call_counts_its_longest_leg(services):
     assert queue.abandon_waits == [0, 0, 0, 1, 0, 0]
 
 
+def test_legs_addressed_to_the_agents_are_the_agents_calls(services):
+    # The queue's own record, and one record per agent it rang with the agent as TO.
+    at = utc(10, 8, 0)
+    store(services, [QueueCall(at, "935550000", "800", "answered", 31, 50)])
+    for agent, status, total, talk in [("101", "no_answer", 15, 0), ("102", "answered", 66, 50)]:
+        make_call(services, at, external_number="935550000", to_number=agent, extension=agent,
+                  status=status, total_seconds=total, talk_seconds=talk,
+                  wait_seconds=total - talk)  # fmt: skip
+
+    report = queue_report(PERIOD)
+
+    queue = figures_of(report, "Main", "800")
+    assert (queue.offered, queue.answered, queue.answer_wait_total) == (1, 1, 31)
+    assert report.total.offered == 1
+
+
 @pytest.mark.parametrize(("wait", "bucket"), BUCKET_EDGES)
 def test_a_wait_falls_in_the_bucket_from_its_lower_bound(services, wait, bucket):
     store(services, [QueueCall(utc(10, 8, 0), "935550000", "801", "abandoned", wait)])
