@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from callcenter.tests.browser.accessibility import axe_violations
 from monitoring.tests.factories import described_call
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -95,3 +96,4 @@ def test_queues_and_ivr_fit_a_laptop_and_a_phone(logged_in_page, live_server, pb
     assert [h > 0 for h in heights] == [True, False, True, False, False, True]
     assert page.locator("section.queue-pbx h2").all_inner_texts() == ["Branch", "Main"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert axe_violations(page) == []
