@@ -31,6 +31,8 @@ RULES: dict[str, Role] = {
     # Supervisors
     "callback_assign": Role.SUPERVISOR,
     "health": Role.SUPERVISOR,
+    # A queue's figures are about the whole team, not an operator's own calls.
+    "queues": Role.SUPERVISOR,
     "sync_run_list": Role.SUPERVISOR,
     "wallboard": Role.SUPERVISOR,
     # Administrators: settings, users (the audit log lives in Django's admin) and Sync now

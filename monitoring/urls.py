@@ -41,9 +41,10 @@ urlpatterns = [
     path("pbx/<int:pbx_id>/delete/", pbx_removal.pbx_delete, name="pbx_delete"),
     # Diagnostics of a PBX for support (the same document as `manage.py kerio_probe`)
     path("pbx/<int:pbx_id>/diagnostics/", diagnostics.pbx_diagnostics, name="pbx_diagnostics"),
-    # Patterns: the weekday-by-hour heatmap, who is calling
+    # Patterns: the weekday-by-hour heatmap, who is calling, queues and IVR
     path("analytics/heatmap/", analytics.heatmap, name="heatmap"),
     path("analytics/callers/", analytics.callers, name="callers"),
+    path("analytics/queues/", analytics.queues, name="queues"),
     # The wallboard, its secret links, its thresholds
     path("wallboard/", wallboard.wallboard, name="wallboard"),
     path("wallboard/tv/<str:token>/", wallboard.wallboard_link, name="wallboard_link"),

@@ -94,6 +94,7 @@ EXPECTED = {
     "pbx_trust_certificate": from_role("administrator", POST_ONLY),
     "heatmap": from_role("operator", OK),
     "callers": from_role("operator", OK),
+    "queues": from_role("supervisor", OK),
     "wallboard": from_role("supervisor", OK),
     # The link's own secret opens it for anyone; no role adds to it.
     "wallboard_link": EVERYONE,
