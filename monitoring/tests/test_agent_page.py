@@ -369,3 +369,16 @@ def test_the_dashboard_table_sorts_by_the_callbacks_too(world, admin_client, sor
     present.sort(key=values.get, reverse=sort.startswith("-"))
     missing = sorted((ext for ext in EXTENSIONS if values[ext] is None), key=extension_order)
     assert dashboard_rows(html) == present + missing
+
+
+def test_an_operators_dashboard_links_only_to_their_own_agents(world, operator_client):
+    html = operator_client.get(reverse("dashboard") + QUERY).content.decode()
+    table = html.split('class="extensions-table"', 1)[1].split("</table>", 1)[0]
+    links = re.findall(r'href="(/agents/[^"]*)"', table)
+    # 101 is on both PBXes, but the operator's 101 is the main PBX's.
+    assert sorted(link.split("?")[0] for link in links) == [
+        f"/agents/{world.pbx.pk}/101/",
+        f"/agents/{world.pbx.pk}/102/",
+    ]
+    for link in links:
+        assert operator_client.get(unescape(link)).status_code == 200

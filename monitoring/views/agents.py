@@ -62,7 +62,8 @@ def agent_list(request):
         "rows": rows,
         "columns": table_columns(sort),
         "many_pbx": len({row.pbx_id for row in rows}) > 1 or PbxConnection.objects.count() > 1,
-        "extension": request.GET.get("extension", ""),
+        "extension": request.GET.get("extension", "")[:32],
+        "period_extra_fields": "monitoring/partials/agents_extension_field.html",
     }
     return render(request, "monitoring/agent_list.html", context)
 

@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.roles import Role, calls_visible_to, live_calls_visible_to, role_of
+from accounts.roles import (
+    Role,
+    calls_visible_to,
+    live_calls_visible_to,
+    operator_extensions,
+    role_of,
+)
 from monitoring import charts, kpis
 from monitoring.agents import agents_and_services
 from monitoring.analytics import agents as agent_figures
@@ -248,16 +254,23 @@ def stats_context(request, period, sort) -> dict:
 
 
 def _link_agents(user, rows: list[dict], period) -> None:
-    """Give each agent row the `url` of its agent page (the page's period kept); an extension
-    several PBXes list links to the agents table narrowed to it; none where `user` may not open
-    the agent."""
-    pbxes = agent_figures.pbx_of_extensions([row["extension"] for row in rows])
+    """Give each agent row the `url` of its agent page (the page's period kept). An operator's
+    extensions are on the PBXes they work on; for supervisors, an extension several PBXes list
+    links to the agents table narrowed to it."""
+    if role_of(user) >= Role.SUPERVISOR:
+        pbxes = agent_figures.pbx_of_extensions([row["extension"] for row in rows])
+        for row in rows:
+            pbx_id = pbxes[row["extension"]]
+            if pbx_id is None:
+                row["url"] = agents_table_url(period, row["extension"])
+            else:
+                row["url"] = agent_url(pbx_id, row["extension"], period)
+        return
+    own = operator_extensions(user)
     for row in rows:
-        pbx_id = pbxes.get(row["extension"])
-        if pbx_id is not None and agent_figures.may_see_agent(user, pbx_id, row["extension"]):
-            row["url"] = agent_url(pbx_id, row["extension"], period)
-        elif pbx_id is None and role_of(user) >= Role.SUPERVISOR:
-            row["url"] = agents_table_url(period, row["extension"])
+        pbx_ids = [pbx_id for pbx_id, mine in own.items() if row["extension"] in mine]
+        if len(pbx_ids) == 1:
+            row["url"] = agent_url(pbx_ids[0], row["extension"], period)
 
 
 # -- Live calls -----------------------------------------------------------------------------------

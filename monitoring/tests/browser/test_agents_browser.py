@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from callcenter.tests.browser.accessibility import axe_violations
 from monitoring.tests.factories import TASHKENT, described_call
 from providers.models import DirectoryEntry
 
@@ -78,3 +79,17 @@ def test_the_agents_table_fits_a_laptop_and_a_phone(
     rows.nth(0).locator("th a").click()
     page.wait_for_load_state()
     assert page.locator('[data-kpi="answered"] .kpi-value').inner_text() == "5"
+
+
+def test_the_agents_pages_pass_axe(logged_in_page, live_server, agent):
+    page = logged_in_page
+    found = {}
+    for url in [
+        reverse("agent_list") + "?period=month",
+        reverse("agent_detail", args=[agent.pk, "101"]) + "?period=month",
+    ]:
+        page.goto(live_server.url + url)
+        violations = axe_violations(page)
+        if violations:
+            found[url] = violations
+    assert found == {}
