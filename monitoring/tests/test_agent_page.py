@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from monitoring.analytics import agents
+from monitoring.analytics.agents_export import agents_csv, agents_xlsx
 from monitoring.formatting import duration
 from monitoring.models import Call
 from monitoring.tests.agent_data import (
@@ -382,3 +383,12 @@ def test_an_operators_dashboard_links_only_to_their_own_agents(world, operator_c
     ]
     for link in links:
         assert operator_client.get(unescape(link)).status_code == 200
+
+
+def test_the_exports_neutralise_formulas_in_names_from_the_pbx():
+    row = agents.AgentRow(pbx_name="Main", extension="101", name='=HYPERLINK("x")', answered=2)
+    text = "".join(agents_csv([row]))
+    line = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))[1]
+    assert line[:4] == ["Main", '="101"', '\'=HYPERLINK("x")', "2"]
+    sheet = openpyxl.load_workbook(io.BytesIO(agents_xlsx([row]))).active
+    assert [cell.value for cell in sheet[2]][:4] == ["Main", "101", '\'=HYPERLINK("x")', 2]
