@@ -28,6 +28,8 @@ RULES: dict[str, Role] = {
     "callback_outcome": Role.OPERATOR,
     "heatmap": Role.OPERATOR,
     "callers": Role.OPERATOR,
+    "agent_list": Role.OPERATOR,  # an operator's own extensions only
+    "agent_detail": Role.OPERATOR,  # another's agent page does not exist for an operator
     # Supervisors
     "callback_assign": Role.SUPERVISOR,
     "health": Role.SUPERVISOR,
@@ -35,6 +37,8 @@ RULES: dict[str, Role] = {
     "queues": Role.SUPERVISOR,
     "sync_run_list": Role.SUPERVISOR,
     "wallboard": Role.SUPERVISOR,
+    "agent_export_csv": Role.SUPERVISOR,
+    "agent_export_xlsx": Role.SUPERVISOR,
     # Administrators: settings, users (the audit log lives in Django's admin) and Sync now
     "settings": Role.ADMINISTRATOR,
     "sip_trunk_list": Role.ADMINISTRATOR,

@@ -35,8 +35,25 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 
-def pages(year_end: date) -> dict[str, str]:
+def busiest_agent() -> tuple[int, str]:
+    """(PBX id, extension) of the extension with the most calls."""
+    from django.db.models import Count
+
+    from monitoring.models import Call
+
+    row = (
+        Call.objects.exclude(extension="")
+        .values("pbx_id", "extension")
+        .annotate(calls=Count("id"))
+        .order_by("-calls")
+        .first()
+    )
+    return row["pbx_id"], row["extension"]
+
+
+def pages(year_end: date, agent: tuple[int, str]) -> dict[str, str]:
     year = f"?period=custom&start={year_end - timedelta(days=364)}&end={year_end}"
+    agent_page = f"/agents/{agent[0]}/{agent[1]}/"
     return {
         "wallboard": "/wallboard/",
         "dashboard (year, for comparison)": "/" + year,
@@ -46,6 +63,11 @@ def pages(year_end: date) -> dict[str, str]:
         "callers (this month)": "/analytics/callers/?period=month",
         "queues and IVR (year)": "/analytics/queues/" + year,
         "queues and IVR (this month)": "/analytics/queues/?period=month",
+        "agents (year)": "/agents/" + year,
+        "agents (this month)": "/agents/?period=month",
+        "agents export xlsx (year)": "/agents/export.xlsx" + year,
+        "agent (year)": agent_page + year,
+        "agent (this month)": agent_page + "?period=month",
     }
 
 
@@ -98,7 +120,7 @@ def main() -> None:
     ensure_service_numbers()
     client = Client()
     client.force_login(user)
-    for name, url in pages(args.year_end).items():
+    for name, url in pages(args.year_end, busiest_agent()).items():
         client.get(url, secure=True)
         times = []
         for _ in range(args.repeat):

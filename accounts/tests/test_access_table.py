@@ -95,6 +95,11 @@ EXPECTED = {
     "heatmap": from_role("operator", OK),
     "callers": from_role("operator", OK),
     "queues": from_role("supervisor", OK),
+    "agent_list": from_role("operator", OK),
+    # The world's agent is 101 on its PBX, one of the standing operator's extensions.
+    "agent_detail": from_role("operator", OK),
+    "agent_export_csv": from_role("supervisor", OK),
+    "agent_export_xlsx": from_role("supervisor", OK),
     "wallboard": from_role("supervisor", OK),
     # The link's own secret opens it for anyone; no role adds to it.
     "wallboard_link": EVERYONE,
@@ -212,6 +217,7 @@ def world(make_kerio_simulator, administrator_user, settings, tmp_path):
         },
         "kind": "missed_call",
         "pbx_id": pbx.pk,
+        "extension": "101",
         "number": "901234567",
         "run": run,
         "token": token,
