@@ -137,6 +137,9 @@ def calls(request):
 
 @endpoint("call_detail")
 def call_detail(request, pk):
+    problem = _unknown(request, ())
+    if problem:
+        return problem
     visible = calls_visible_to(request.user, Call.objects.all())
     row = visible.filter(pk=pk).values(*represent.CALL_COLUMNS).first()
     if row is None:
