@@ -31,7 +31,7 @@ class ApiToken(models.Model):
         help_text=_("The token sees what this user's pages show."),
     )
     prefix = models.CharField(_("prefix"), max_length=PREFIX_LENGTH, db_index=True)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
