@@ -103,6 +103,7 @@ def calls(request):
         message = _("This is not a cursor of this API: take it from the previous page's next.")
         return error(400, "invalid_parameters", fields=_invalid("cursor", message).fields)
     filters = form.filters
+    period = filters["period"]
     found = filter_calls(filters, calls_visible_to(request.user, Call.objects.all()))
     if pbx_id:
         found = found.filter(pbx_id=pbx_id)
@@ -113,7 +114,6 @@ def calls(request):
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        period = filters["period"]
         next_url = _next_url(
             request,
             cursor=cursor.encode(last["started_at"], last["id"]),
@@ -121,7 +121,6 @@ def calls(request):
             start=period.first_day.isoformat(),
             end=period.last_day.isoformat(),
         )
-    period = filters["period"]
     return JsonResponse(
         {
             "period": {
