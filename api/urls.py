@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from api import views
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("figures/", views.day_figures, name="api_figures"),
     path("live/", views.live, name="api_live"),
     path("openapi.json", views.openapi, name="api_openapi"),
+    # Any other address under api/ answers a JSON 404, not the pages' HTML one.
+    re_path(r"^", views.unknown_address),
 ]

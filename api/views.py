@@ -305,6 +305,11 @@ def live(request):
 
 
 @public
+def unknown_address(request):
+    return error(404, "not_found")
+
+
+@public
 def openapi(request):
     """The API's OpenAPI 3.1 description (public: it holds no data)."""
     document_ = document(request.build_absolute_uri(reverse("api_calls")).rsplit("/calls/", 1)[0])

@@ -178,6 +178,13 @@ def test_nothing_but_get_is_answered(api, token_of, supervisor_user, path):
         assert response.json()["error"]["code"] == "method_not_allowed"
 
 
+def test_an_unknown_address_under_api_answers_json(api, token_of, supervisor_user):
+    for path in ("/api/", "/api/call/", "/api/calls/1/recording/"):
+        response = api(path, token_of(supervisor_user))
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "not_found"
+
+
 def test_a_post_changes_nothing(api, token_of, queue, supervisor_user):
     before = list(Callback.objects.values_list("id", "state", "owner_id"))
     headers = {"Authorization": f"Bearer {token_of(supervisor_user)}"}
