@@ -3,8 +3,11 @@ and a test fails until it gets one."""
 
 from accounts.roles import Role
 
-# The wallboard's link carries its own secret: it opens that page alone, signed in or not.
-PUBLIC = {"login", "set_language", "wallboard_link"}
+# The wallboard's link carries its own secret: it opens that page alone, signed in or not. The
+# JSON API answers a token, not a sign-in: each endpoint checks its token's user's role itself
+# (api.http), and its description is public.
+API = {"api_calls", "api_call", "api_callbacks", "api_figures", "api_live", "api_openapi"}
+PUBLIC = {"login", "set_language", "wallboard_link", *API}
 
 RULES: dict[str, Role] = {
     # Anyone signed in
@@ -68,6 +71,7 @@ RULES: dict[str, Role] = {
     "notification_channel_test": Role.ADMINISTRATOR,
     "notification_link_code": Role.ADMINISTRATOR,
     "notification_rule_edit": Role.ADMINISTRATOR,
+    "api_tokens": Role.ADMINISTRATOR,
 }
 
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "providers",
     "monitoring",
     "alerts",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -334,6 +335,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="callcenter@localhost
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=20)
 NOTIFICATION_RULES_SECONDS = env.int("NOTIFICATION_RULES_SECONDS", default=60)
 TELEGRAM_POLL_SECONDS = env.int("TELEGRAM_POLL_SECONDS", default=10)
+
+# The JSON API: requests a token may make per minute (0: no limit).
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
 
 CELERY_BEAT_SCHEDULE = {
     "sync-all-pbx": {

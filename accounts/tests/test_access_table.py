@@ -30,6 +30,7 @@ SKIPPED_NAMES = {"set_language"}
 LOGIN = "login"  # anonymous visitors are sent to the login page
 DENIED = 403
 NOT_FOUND = 404
+UNAUTHORIZED = 401
 OK, POST_ONLY = 200, 405
 
 
@@ -112,6 +113,14 @@ EXPECTED = {
     "notification_channel_test": from_role("administrator", POST_ONLY),
     "notification_link_code": from_role("administrator", POST_ONLY),
     "notification_rule_edit": from_role("administrator", OK),
+    "api_tokens": from_role("administrator", OK),
+    # The JSON API answers a token only, never a session (api/tests walk its tokens' roles); its
+    # description is public.
+    **{
+        name: dict.fromkeys(("anonymous", "operator", "supervisor", "administrator"), UNAUTHORIZED)
+        for name in ("api_calls", "api_call", "api_callbacks", "api_figures", "api_live")
+    },
+    "api_openapi": EVERYONE,
 }
 
 
