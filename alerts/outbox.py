@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alerts import messages
+from alerts import buttons, messages
 from alerts.channels import DeliveryError, email, telegram, webhook
 from alerts.models import Channel, Language, Notification, Recipient, Rule
 
@@ -128,8 +128,9 @@ def _send(notification: Notification) -> None:
         return
     message = messages.render(notification.event, notification.params, notification.language)
     if channel.kind == Channel.Kind.TELEGRAM:
+        keyboard = buttons.keyboard(notification) or message.buttons
         telegram.send_message(
-            channel.bot_token, notification.address, message.telegram_html, message.buttons
+            channel.bot_token, notification.address, message.telegram_html, keyboard
         )
     else:
         email.send(notification.address, message.subject, message.text, message.html)
