@@ -13,11 +13,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from alerts import buttons, messages
 from alerts.channels import DeliveryError, email, telegram, webhook
+from alerts.digests import figures as digest_figures
+from alerts.digests import render as digest_render
+from alerts.digests import schedule as digest_schedule
 from alerts.models import Channel, Language, Notification, Recipient, Rule
 
 logger = logging.getLogger(__name__)
@@ -115,6 +118,29 @@ def claim(pk: int, now: datetime) -> Notification | None:
     return Notification.objects.select_related("channel").get(pk=pk)
 
 
+def _render(notification: Notification):
+    """The message in the recipient's language; a digest's figures and attachment are read
+    now, over the calls its recipient may see."""
+    if notification.event not in digest_schedule.KINDS:
+        return messages.render(notification.event, notification.params, notification.language)
+    with translation.override(notification.language):
+        message, _figures = digest_render.render(
+            notification.event,
+            notification.params,
+            notification.language,
+            notification.user,
+            with_attachment=notification.channel.kind == Channel.Kind.EMAIL,
+        )
+    return message
+
+
+def _webhook_data(notification: Notification) -> dict:
+    if notification.event not in digest_schedule.KINDS:
+        return notification.params
+    span = digest_schedule.Span.from_params(notification.params)
+    return {**notification.params, "figures": digest_figures.figures(span).as_data()}
+
+
 def _send(notification: Notification) -> None:
     channel = notification.channel
     if channel.kind == Channel.Kind.WEBHOOK:
@@ -122,18 +148,24 @@ def _send(notification: Notification) -> None:
             "id": notification.event_key,
             "event": notification.event,
             "created_at": notification.created_at.isoformat(),
-            "data": notification.params,
+            "data": _webhook_data(notification),
         }
         webhook.post(notification.address, channel.webhook_secret, notification.event_key, payload)
         return
-    message = messages.render(notification.event, notification.params, notification.language)
+    message = _render(notification)
     if channel.kind == Channel.Kind.TELEGRAM:
         keyboard = buttons.keyboard(notification) or message.buttons
         telegram.send_message(
             channel.bot_token, notification.address, message.telegram_html, keyboard
         )
     else:
-        email.send(notification.address, message.subject, message.text, message.html)
+        email.send(
+            notification.address,
+            message.subject,
+            message.text,
+            message.html,
+            getattr(message, "attachments", ()),
+        )
 
 
 @dataclass

@@ -152,6 +152,7 @@ def test_a_closed_callback_says_so(sent, people, missed, telegram_api):
 
 def test_a_user_without_a_role_may_not_claim(bot, missed, telegram_api, django_user_model):
     nobody = django_user_model.objects.create_user("nobody")
+    Recipient.objects.create(user=nobody, language="en")
     TelegramChat.objects.create(channel=bot, chat_id=STRANGER, user=nobody)
     telegram_api.user_presses(STRANGER, buttons.claim_data(bot.pk, STRANGER, missed.pk), 1)
 
