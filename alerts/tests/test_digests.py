@@ -203,7 +203,7 @@ def test_the_daily_digest_has_the_days_figures_against_a_week_before(daily, call
     for number in now["not_called_back"]:
         assert number in text.split("Missed and not called back")[1].split("Busiest")[0]
     for hour, count in now["busiest"]:
-        assert f"• {hour:02d}:00–{hour + 1:02d}:00: {count} calls" in text
+        assert f"• {hour:02d}:00\u2013{hour + 1:02d}:00: {count} calls" in text
     top = text.split("Top callers</b>")[1]
     assert len(top.strip().splitlines()) == min(5, len(now["callers"]))
     for line in top.strip().splitlines():
