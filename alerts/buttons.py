@@ -61,6 +61,13 @@ def keyboard(notification) -> list[list[dict]]:
         return [[claim, *open_button()]]
 
 
+def without_links(keyboard: list[list[dict]]) -> list[list[dict]]:
+    """The keyboard without its link buttons (Telegram refuses links it cannot open, such as a
+    SITE_URL on localhost)."""
+    rows = [[button for button in row if "url" not in button] for row in keyboard]
+    return [row for row in rows if row]
+
+
 def after_claim() -> list[list[dict]]:
     """The keyboard once the callback is taken: "Open" alone (nothing without SITE_URL)."""
     button = open_button()

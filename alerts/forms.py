@@ -126,12 +126,6 @@ class DigestRuleForm(RuleForm):
         if self.initial.get("digest_time") is None:
             self.initial["digest_time"] = send_time(self.instance)
 
-    def clean_business_days(self):
-        return self.instance.business_days
-
-    def clean(self):
-        return forms.ModelForm.clean(self)
-
 
 class WeeklyDigestRuleForm(DigestRuleForm):
     class Meta(DigestRuleForm.Meta):

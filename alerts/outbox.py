@@ -155,9 +155,19 @@ def _send(notification: Notification) -> None:
     message = _render(notification)
     if channel.kind == Channel.Kind.TELEGRAM:
         keyboard = buttons.keyboard(notification) or message.buttons
-        telegram.send_message(
-            channel.bot_token, notification.address, message.telegram_html, keyboard
-        )
+        try:
+            telegram.send_message(
+                channel.bot_token, notification.address, message.telegram_html, keyboard
+            )
+        except DeliveryError as exc:
+            plain = buttons.without_links(keyboard)
+            if exc.temporary or plain == keyboard:
+                raise
+            # Refused, not sent: a link Telegram will not take (SITE_URL) must not cost the news.
+            logger.info("Telegram refused a message with a link button (%s): sent without", exc)
+            telegram.send_message(
+                channel.bot_token, notification.address, message.telegram_html, plain
+            )
     else:
         email.send(
             notification.address,

@@ -6,6 +6,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
 
@@ -59,6 +60,8 @@ class FakeTelegram(_Server):
         self.sent: list[dict] = []
         self.answered: list[dict] = []
         self.edited: list[dict] = []
+        # Link buttons to these hosts are refused, as Telegram refuses links it cannot open.
+        self.refused_link_hosts = {"localhost", "127.0.0.1"}
         self.updates: list[dict] = []
         self.lock = threading.Lock()
 
@@ -69,6 +72,8 @@ class FakeTelegram(_Server):
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         with self.lock:
             if method == "sendMessage":
+                if self._refused_link(body):
+                    return 400, {"ok": False, "description": "Bad Request: BUTTON_URL_INVALID"}
                 self.sent.append(body)
                 return 200, {"ok": True, "result": {"message_id": len(self.sent)}}
             if method == "getUpdates":
@@ -86,6 +91,11 @@ class FakeTelegram(_Server):
             if method == "getMe":
                 return 200, {"ok": True, "result": {"id": 1, "username": "callcenter_bot"}}
         return 404, {"ok": False, "description": "Not Found"}
+
+    def _refused_link(self, body: dict) -> bool:
+        rows = (body.get("reply_markup") or {}).get("inline_keyboard") or []
+        hosts = {urlsplit(b["url"]).hostname for row in rows for b in row if "url" in b}
+        return bool(hosts & self.refused_link_hosts)
 
     def user_sends(self, chat_id: int, text: str) -> None:
         """A Telegram user writes to the bot."""

@@ -70,6 +70,17 @@ def test_without_site_url_there_is_no_open_button(make_rule, bot, people, missed
     assert [button["text"] for button in telegram_api.buttons_of(0)] == [CLAIM]
 
 
+def test_a_link_telegram_refuses_costs_the_button_not_the_message(
+    make_rule, bot, people, missed, telegram_api, settings
+):
+    settings.SITE_URL = "http://localhost:8000"
+    rule = make_rule(Rule.Kind.MISSED_CALL, [bot], [people[0]])
+    outbox.enqueue(rule, "missed_call", "missed_call:1", {"call_id": missed.pk})
+
+    assert outbox.deliver_due() == 1
+    assert [button["text"] for button in telegram_api.buttons_of(0)] == [CLAIM]
+
+
 def test_a_press_claims_the_callback_as_the_chats_user(sent, people, missed, telegram_api):
     operator, _boss = people
     telegram_api.press_button(sent[OPERATOR_CHAT], CLAIM)

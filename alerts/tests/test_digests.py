@@ -297,3 +297,27 @@ def test_a_digest_rule_is_set_in_settings(administrator_client, supervisor):
     rule = Rule.objects.get(kind="weekly_digest")
     assert (rule.enabled, rule.digest_weekday, rule.digest_time) == (True, 5, dt.time(17))
     assert rule.enabled_at is not None
+
+
+def test_a_webhook_gets_the_span_and_the_figures_over_all_calls(make_rule, calls, webhook_receiver):
+    import json
+
+    hook = Channel.objects.create(
+        kind=Channel.Kind.WEBHOOK, name="CRM", webhook_url=webhook_receiver.url,
+        webhook_secret="shared-secret",
+    )  # fmt: skip
+    rule = make_rule(Rule.Kind.DAILY_DIGEST, [hook], [])
+    Rule.objects.filter(pk=rule.pk).update(enabled_at=at(MONDAY, 9))
+
+    due.send_due(at(MONDAY, 18, 30))
+    outbox.deliver_due(at(MONDAY, 18, 30))
+
+    (received,) = webhook_receiver.received
+    body = json.loads(received.body)
+    now = expected_figures(calls, at(MONDAY, 0), at(MONDAY, 18, 30))
+    assert (body["id"], body["event"]) == ("daily_digest:2026-12-07", "daily_digest")
+    assert body["data"]["end"] == at(MONDAY, 18, 30).isoformat()
+    figures = body["data"]["figures"]
+    assert figures["current"]["inbound"] == now["inbound"]
+    assert figures["missed_not_called_back"] == len(now["not_called_back"])
+    assert [hour for hour, _count in figures["busiest_hours"]] == [h for h, _n in now["busiest"]]
