@@ -55,7 +55,7 @@ class DigestMessage(Message):
         lines = [self.subject, "", *map(self._row_text, self.rows)]
         for section in self.sections:
             lines += ["", section.heading, *(f"- {line}" for line in section.lines)]
-        return "\n".join(lines)
+        return "\n".join([*lines, *(["", *self.lines] if self.lines else [])])
 
     @property
     def telegram_html(self) -> str:

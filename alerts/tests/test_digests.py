@@ -248,7 +248,9 @@ def test_the_e_mail_has_text_html_and_the_days_calls_as_xlsx(
     found = parts(envelope)
     assert set(found) == {"text/plain", "text/html", "calls-2026-12-07.xlsx"}
     now = expected_figures(calls, at(MONDAY, 0), at(MONDAY, 20))
-    assert f"Inbound calls: {now['inbound']} (" in found["text/plain"].decode()
+    text = found["text/plain"].decode()
+    assert f"Inbound calls: {now['inbound']} (" in text
+    assert "The calls of the period are attached (XLSX)." in text
     html = found["text/html"].decode()
     assert "<table" in html and f"<b>{now['inbound']}</b>" in html
     assert "&lt;Ali &amp; Co&gt;" in html or NUMBERS[0] not in now["not_called_back"]
