@@ -341,6 +341,8 @@ TELEGRAM_CHAT_MESSAGES_PER_MINUTE = env.int("TELEGRAM_CHAT_MESSAGES_PER_MINUTE",
 SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 # A digest the worker could not send at its time is still sent this many hours later, not after.
 DIGEST_CATCH_UP_HOURS = env.int("DIGEST_CATCH_UP_HOURS", default=3)
+# A digest e-mail attaches its period's calls as XLSX up to this many; more are left out.
+DIGEST_ATTACHMENT_MAX_ROWS = env.int("DIGEST_ATTACHMENT_MAX_ROWS", default=20000)
 
 # The JSON API: requests a token may make per minute (0: no limit).
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)

@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
@@ -137,10 +138,13 @@ def _sections(found: digest_figures.Figures) -> list[Section]:
     ]
 
 
-def attachment(span: Span, user) -> tuple[str, bytes, str]:
+def attachment(span: Span, user) -> tuple[str, bytes, str] | None:
     """The period's calls the recipient may see, as an XLSX file (headers in the active
-    language, times in Tashkent)."""
+    language, times in Tashkent); None for more than DIGEST_ATTACHMENT_MAX_ROWS calls, which
+    would hold the worker too long (about 1,700 rows a second)."""
     calls = calls_in(period(span.start, span.end), digest_figures.visible_calls(user))
+    if calls.count() > settings.DIGEST_ATTACHMENT_MAX_ROWS:
+        return None
     target = io.BytesIO()
     write_xlsx(calls.order_by("started_at", "id"), target)
     first = _local(span.start, "%Y-%m-%d")
@@ -174,6 +178,11 @@ def render(event: str, params: dict, language: str, user=None, with_attachment=F
         sections=_sections(found),
     )
     if with_attachment:
-        message.attachments.append(attachment(span, user))
-        message.lines.append(_("The calls of the period are attached (XLSX)."))
+        if (attached := attachment(span, user)) is not None:
+            message.attachments.append(attached)
+            message.lines.append(_("The calls of the period are attached (XLSX)."))
+        else:
+            message.lines.append(
+                _("The period has too many calls to attach: export them from the Calls page.")
+            )
     return message, found

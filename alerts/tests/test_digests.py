@@ -323,3 +323,19 @@ def test_a_webhook_gets_the_span_and_the_figures_over_all_calls(make_rule, calls
     assert figures["current"]["inbound"] == now["inbound"]
     assert figures["missed_not_called_back"] == len(now["not_called_back"])
     assert [hour for hour, _count in figures["busiest_hours"]] == [h for h, _n in now["busiest"]]
+
+
+def test_a_period_with_too_many_calls_says_so_instead_of_attaching(
+    make_rule, supervisor, calls, smtp_server, settings
+):
+    settings.DIGEST_ATTACHMENT_MAX_ROWS = 3
+    mail = Channel.objects.create(kind=Channel.Kind.EMAIL, name="Mail")
+    rule = make_rule(Rule.Kind.DAILY_DIGEST, [mail], [supervisor])
+    Rule.objects.filter(pk=rule.pk).update(enabled_at=at(MONDAY, 9))
+
+    due.send_due(at(MONDAY, 18, 30))
+    outbox.deliver_due(at(MONDAY, 18, 30))
+
+    found = parts(smtp_server.messages[0])
+    assert set(found) == {"text/plain", "text/html"}
+    assert "too many calls to attach" in found["text/plain"].decode()
