@@ -341,6 +341,8 @@ TELEGRAM_CHAT_MESSAGES_PER_MINUTE = env.int("TELEGRAM_CHAT_MESSAGES_PER_MINUTE",
 SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 # A digest the worker could not send at its time is still sent this many hours later, not after.
 DIGEST_CATCH_UP_HOURS = env.int("DIGEST_CATCH_UP_HOURS", default=3)
+# How often the worker looks whether a digest is due.
+DIGEST_CHECK_SECONDS = env.int("DIGEST_CHECK_SECONDS", default=60)
 # A digest e-mail attaches its period's calls as XLSX up to this many; more are left out.
 DIGEST_ATTACHMENT_MAX_ROWS = env.int("DIGEST_ATTACHMENT_MAX_ROWS", default=20000)
 
@@ -375,8 +377,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "notification-digests": {
         "task": "alerts.tasks.send_digests",
-        "schedule": 60,
-        "options": {"expires": 59},
+        "schedule": DIGEST_CHECK_SECONDS,
+        "options": {"expires": max(DIGEST_CHECK_SECONDS - 1, 1)},
     },
     "telegram-updates": {
         "task": "alerts.tasks.read_telegram",
