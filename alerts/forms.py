@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alerts.digests.schedule import send_time
 from alerts.models import Channel, Language, Rule
 from providers.forms import WriteOnlyPasswordField
 
@@ -105,6 +106,43 @@ class RuleForm(forms.ModelForm):
             rule.save()
             self.save_m2m()
         return rule
+
+
+class DigestRuleForm(RuleForm):
+    """A digest: who gets it, through which channels, and when (Tashkent time)."""
+
+    class Meta(RuleForm.Meta):
+        fields = ["enabled", "channels", "recipients", "digest_time"]
+        help_texts = {
+            "digest_time": _(
+                "Tashkent time. The daily digest covers the day from midnight up to this time, "
+                "against the same hours a week before; at 00:00, the whole day before."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["digest_time"].required = True
+        if self.initial.get("digest_time") is None:
+            self.initial["digest_time"] = send_time(self.instance)
+
+
+class WeeklyDigestRuleForm(DigestRuleForm):
+    class Meta(DigestRuleForm.Meta):
+        fields = ["enabled", "channels", "recipients", "digest_weekday", "digest_time"]
+        help_texts = {
+            "digest_time": _(
+                "Tashkent time. The weekly digest covers the seven days before its day, against "
+                "the seven days before those."
+            ),
+        }
+
+
+def rule_form_class(rule: Rule) -> type[RuleForm]:
+    return {
+        Rule.Kind.DAILY_DIGEST: DigestRuleForm,
+        Rule.Kind.WEEKLY_DIGEST: WeeklyDigestRuleForm,
+    }.get(rule.kind, RuleForm)
 
 
 class LinkCodeForm(forms.Form):

@@ -13,6 +13,16 @@ class Language(models.TextChoices):
     EN = "en", "English"
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 1, _("Monday")
+    TUESDAY = 2, _("Tuesday")
+    WEDNESDAY = 3, _("Wednesday")
+    THURSDAY = 4, _("Thursday")
+    FRIDAY = 5, _("Friday")
+    SATURDAY = 6, _("Saturday")
+    SUNDAY = 7, _("Sunday")
+
+
 class Channel(models.Model):
     """One way out: a Telegram bot, the mail server, or a webhook URL. Secrets are encrypted and
     never rendered back into a form."""
@@ -98,6 +108,8 @@ class Rule(models.Model):
     class Kind(models.TextChoices):
         MISSED_CALL = "missed_call", _("A missed call in business hours")
         UNHEALTHY = "unhealthy", _("The system is unhealthy, and when it recovers")
+        DAILY_DIGEST = "daily_digest", _("Daily digest")
+        WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")
 
     class QuietMode(models.TextChoices):
         HOLD = "hold", _("Hold until the quiet hours end")
@@ -121,6 +133,12 @@ class Rule(models.Model):
     quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
     quiet_mode = models.CharField(
         _("during quiet hours"), max_length=4, choices=QuietMode.choices, default=QuietMode.HOLD
+    )
+    # The digests: when they are sent (Tashkent time; empty: the kind's default) and, weekly, on
+    # which ISO weekday.
+    digest_time = models.TimeField(_("send at"), null=True, blank=True)
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("weekday"), choices=Weekday.choices, default=Weekday.MONDAY
     )
 
     class Meta:
@@ -174,6 +192,8 @@ class Notification(models.Model):
         UNHEALTHY = "unhealthy", _("Problem")
         RECOVERED = "recovered", _("Recovered")
         TEST = "test", _("Test message")
+        DAILY_DIGEST = "daily_digest", _("Daily digest")
+        WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")
 
     event_key = models.CharField(max_length=200)
     event = models.CharField(max_length=30, choices=Event.choices)
