@@ -1,7 +1,7 @@
 """The dashboard: the period's KPI tiles, the chart, the per-extension table, the missed calls not
 called back, and the live calls panel (refreshed by htmx through `live_calls`)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from accounts.roles import (
     operator_extensions,
     role_of,
 )
-from monitoring import charts, kpis
+from monitoring import charts, comparisons, kpis
 from monitoring.agents import agents_and_services
 from monitoring.analytics import agents as agent_figures
 from monitoring.callbacks import figures
@@ -64,6 +64,7 @@ class Tile:
     definition: str
     tone: str = ""  # "good", "bad" or "" — a colour hint only, the number says it all
     note: str = ""
+    changes: list = field(default_factory=list)  # comparisons.Badge: against earlier periods
 
 
 def _count(value) -> str:
@@ -238,10 +239,13 @@ def stats_context(request, period, sort) -> dict:
         extensions = agent_figures.sort_rows(extensions, sort)
     agents, services = agents_and_services(extensions)
     _link_agents(request.user, agents, period)
+    tiles = kpi_tiles(summary, peak, missed_count)
+    badges = comparisons.tile_badges(period, summary, calls)
+    for tile in tiles:
+        tile.changes = badges.get(tile.key, [])
     return {
         "period": period,
-        "tiles": kpi_tiles(summary, peak, missed_count)
-        + callback_tiles(figures.figures(period, callbacks)),
+        "tiles": tiles + callback_tiles(figures.figures(period, callbacks)),
         "chart": charts.activity_chart(activity),
         "missed_numbers": missed,
         "missed_count": missed_count,
