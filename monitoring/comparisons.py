@@ -212,20 +212,38 @@ def change_text(result: Change) -> str:
     return f"{size:.0f}%" if size >= 0.5 else "<1%"
 
 
+def _days_text(baseline: Baseline) -> str:
+    """The earlier period's days, and where it stops when the current one is in progress."""
+    days = baseline.period.label
+    if baseline.until is None:
+        return days
+    moment = timezone.localtime(baseline.until)
+    return _("%(days)s, until %(time)s") % {"days": days, "time": time_format(moment, "H:i")}
+
+
 def baseline_text(baseline: Baseline, current: Period) -> str:
     """What a badge compares with, for its tooltip: "Compared with the day before: 9 March 2026,
     until 10:15"."""
-    days = baseline.period.label
-    if baseline.until is not None:
-        moment = timezone.localtime(baseline.until)
-        days = _("%(days)s, until %(time)s") % {"days": days, "time": time_format(moment, "H:i")}
+    days = {"days": _days_text(baseline)}
     if baseline.kind == WEEK_BEFORE:
         if current.is_single_day:
-            return _("Compared with the same day a week before: %(days)s") % {"days": days}
-        return _("Compared with the same days a week before: %(days)s") % {"days": days}
+            return _("Compared with the same day a week before: %(days)s") % days
+        return _("Compared with the same days a week before: %(days)s") % days
     if current.is_single_day:
-        return _("Compared with the day before: %(days)s") % {"days": days}
-    return _("Compared with the period before: %(days)s") % {"days": days}
+        return _("Compared with the day before: %(days)s") % days
+    return _("Compared with the period before: %(days)s") % days
+
+
+def legend_text(baseline: Baseline, current: Period) -> str:
+    """A baseline in the legend above the tiles: "the day before (9 March 2026)"."""
+    days = {"days": _days_text(baseline)}
+    if baseline.kind == WEEK_BEFORE:
+        if current.is_single_day:
+            return _("the same day a week before (%(days)s)") % days
+        return _("the same days a week before (%(days)s)") % days
+    if current.is_single_day:
+        return _("the day before (%(days)s)") % days
+    return _("the period before (%(days)s)") % days
 
 
 def badge(result: Change, baseline: Baseline, current: Period) -> Badge:
@@ -245,14 +263,24 @@ def badge(result: Change, baseline: Baseline, current: Period) -> Badge:
     )
 
 
-def tile_badges(
+@dataclass
+class Compared:
+    """The tiles' badges by figure (FIGURES' keys, one badge per baseline, in order), and the
+    baselines in that order, in words, for the legend."""
+
+    badges: dict[str, list[Badge]]
+    legend: list[str]
+
+
+def compared(
     period: Period, current: kpis.Summary, calls: QuerySet | None = None, now=None
-) -> dict[str, list[Badge]]:
-    """Each compared figure's badges (FIGURES' keys), one per baseline: the earlier periods'
-    figures come from `kpis.summary` over the same calls."""
+) -> Compared:
+    """The period's figures (`current`) against each baseline's: those come from `kpis.summary`
+    over the same calls, one query per baseline."""
+    found = baselines(period, now)
     badges: dict[str, list[Badge]] = {key: [] for key in FIGURES}
-    for baseline in baselines(period, now):
+    for baseline in found:
         earlier = kpis.summary(baseline.period, calls)
         for key, result in compare(current, earlier).items():
             badges[key].append(badge(result, baseline, period))
-    return badges
+    return Compared(badges, [legend_text(baseline, period) for baseline in found])

@@ -356,3 +356,23 @@ def test_today_is_compared_with_yesterday_up_to_now(admin_client, pbx):
     assert re.fullmatch(
         rf"Compared with the day before: {yesterday.label}, until \d\d:\d\d \(then 0\)", title
     )
+
+
+def test_the_legend_above_the_tiles_names_both_earlier_days_in_order(admin_client, three_days):
+    html = admin_client.get(URL, DAY_QUERY).content.decode()
+    legend = unescape(re.search(r'<span class="compared-with">(.*?)</span>', html, re.S)[1])
+    before = days_period(DAY_BEFORE, DAY_BEFORE).label
+    week = days_period(WEEK_BEFORE, WEEK_BEFORE).label
+    assert legend == (
+        f"Changes against: the day before ({before}) · the same day a week before ({week})"
+    )
+
+
+def test_a_month_is_compared_with_the_month_before_only(admin_client, three_days):
+    query = {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"}
+    html = admin_client.get(URL, query).content.decode()
+    got = badges(html)
+    (previous,) = got["total"]
+    february = days_period(date(2026, 2, 1), date(2026, 2, 28)).label
+    assert previous["title"] == f"Compared with the period before: {february} (then 0)"
+    assert previous["text"] == f"+{sum(len(calls) for calls in CALLS.values())}"

@@ -240,11 +240,12 @@ def stats_context(request, period, sort) -> dict:
     agents, services = agents_and_services(extensions)
     _link_agents(request.user, agents, period)
     tiles = kpi_tiles(summary, peak, missed_count)
-    badges = comparisons.tile_badges(period, summary, calls)
+    compared = comparisons.compared(period, summary, calls)
     for tile in tiles:
-        tile.changes = badges.get(tile.key, [])
+        tile.changes = compared.badges.get(tile.key, [])
     return {
         "period": period,
+        "compared_with": compared.legend,
         "tiles": tiles + callback_tiles(figures.figures(period, callbacks)),
         "chart": charts.activity_chart(activity),
         "missed_numbers": missed,
