@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from monitoring import periods
 from monitoring.models import Call, CallStatus, Direction
 from monitoring.numbers import national_number
+from monitoring.pbx_filter import pbx_field
+from providers.models import PbxConnection
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -66,7 +68,9 @@ class CallFilterForm(forms.Form):
     """The filters of the Calls page, bound to `request.GET`; every field is optional.
 
     The period (`period`, `start`, `end`) is the dashboard's own PeriodForm, kept in
-    `period_form` so both pages read the same parameters the same way.
+    `period_form` so both pages read the same parameters the same way. `pbxes`: the (id, name)
+    of the PBXes the user may choose from (pbx_filter.pbxes_visible_to); with more than one,
+    the form has a `pbx` field. None: all the PBXes (the command line, the tests).
     """
 
     direction = forms.ChoiceField(
@@ -95,13 +99,18 @@ class CallFilterForm(forms.Form):
         initial=DEFAULT_PAGE_SIZE,
     )
 
-    def __init__(self, data=None, *args, now=None, **kwargs):
+    def __init__(self, data=None, *args, now=None, pbxes=None, **kwargs):
         if data is not None and not data.get("per_page"):
             # The page size in effect is shown as chosen, so filtering again keeps it.
             data = data.copy()
             data["per_page"] = str(DEFAULT_PAGE_SIZE)
         super().__init__(data, *args, **kwargs)
         self.period_form = periods.PeriodForm(data, now=now, renderer=self.renderer)
+        if pbxes is None:
+            pbxes = list(PbxConnection.objects.order_by("name", "pk").values_list("pk", "name"))
+        if len(pbxes) > 1:
+            self.fields["pbx"] = pbx_field(pbxes)
+            self.order_fields(["pbx"])
 
     def is_valid(self):
         # Both forms are validated so every error shows at once. The period form is unbound when
@@ -207,6 +216,8 @@ def filter_calls(data: dict, queryset: QuerySet | None = None) -> QuerySet:
     period = data.get("period")
     if period is not None:
         calls = calls.filter(started_at__gte=period.start, started_at__lt=period.end)
+    if data.get("pbx"):
+        calls = calls.filter(pbx_id=data["pbx"])
     if data.get("direction"):
         calls = calls.filter(direction=data["direction"])
     if data.get("status"):

@@ -10,7 +10,7 @@ from browser_fixtures import screenshot
 from monitoring.models import LiveCall, LiveSnapshot
 from monitoring.periods import local_today
 from monitoring.tests.dashboard_data import expected, make_day
-from monitoring.tests.factories import live_snapshot
+from monitoring.tests.factories import live_snapshot, make_pbx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -126,6 +126,7 @@ def test_each_figure_shows_its_changes_inside_its_tile_and_the_page_fits(
     day = local_today() - timedelta(days=1)
     make_day(pbx, day, outside=False)
     make_day(pbx, day - timedelta(days=7), outside=False)
+    make_pbx("Samarqand filiali")  # a second PBX: the PBX filter shows beside the period
     page = logged_in_page
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{live_server.url}{reverse('dashboard')}?period=custom&start={day}&end={day}")
@@ -152,5 +153,6 @@ def test_each_figure_shows_its_changes_inside_its_tile_and_the_page_fits(
         for badge in tile.locator(".kpi-change").all():
             inner = badge.bounding_box()
             assert inner["x"] >= box["x"] and inner["x"] + inner["width"] <= box["x"] + box["width"]
+    assert page.locator('select[name="pbx"]').is_visible()
     screenshot(page, f"dashboard-changes-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
