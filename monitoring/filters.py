@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring import periods
 from monitoring.models import Call, CallStatus, Direction
-from monitoring.numbers import national_number
+from monitoring.numbers import (
+    COUNTRY_CODE,
+    NSN_LENGTH,
+    TRUNK_PREFIXES,
+    national_number,
+    normalize_number,
+)
 from monitoring.pbx_filter import pbx_field
 from providers.models import PbxConnection
 
@@ -50,6 +56,7 @@ TABLE_COLUMNS = (
     "to_name",
     "extension",
     "external_number",
+    "line",
     "status",
     "status_code",
     "total_seconds",
@@ -85,6 +92,12 @@ class CallFilterForm(forms.Form):
         max_length=40,
         required=False,
         help_text=_("Either party; spaces, dashes and +998 are ignored."),
+    )
+    line = forms.CharField(
+        label=_("Line dialled"),
+        max_length=40,
+        required=False,
+        help_text=_("The company's number an inbound call dialled; +998 and spaces are ignored."),
     )
     min_duration = forms.IntegerField(
         label=_("Minimum duration, s"), min_value=0, max_value=7 * 86400, required=False
@@ -127,6 +140,9 @@ class CallFilterForm(forms.Form):
 
     def clean_number(self):
         return self.cleaned_data.get("number", "").strip()
+
+    def clean_line(self):
+        return self.cleaned_data.get("line", "").strip()
 
     @property
     def filters(self) -> dict:
@@ -210,6 +226,19 @@ def filter_number(calls: QuerySet, text: str) -> QuerySet:
     return calls.filter(number_query(text))
 
 
+def line_forms(text: str) -> list[str]:
+    """The forms a stored line (`Call.line`, normalized as the record wrote it) may take for the
+    number `text`: as typed, and for an Uzbek number its 9 digits alone, after the country code
+    (with or without "+") or after a trunk prefix."""
+    forms_ = {normalize_number(text)}
+    national = national_number(text)
+    if len(national) == NSN_LENGTH and national.isdigit():
+        forms_ |= {national, COUNTRY_CODE + national, f"+{COUNTRY_CODE}{national}"}
+        forms_ |= {prefix + national for prefix in TRUNK_PREFIXES}
+    forms_.discard("")
+    return sorted(forms_)
+
+
 def filter_calls(data: dict, queryset: QuerySet | None = None) -> QuerySet:
     """The calls matching a valid form's `cleaned_data`, in the chosen order."""
     calls = Call.objects.all() if queryset is None else queryset
@@ -226,6 +255,8 @@ def filter_calls(data: dict, queryset: QuerySet | None = None) -> QuerySet:
         calls = calls.filter(extension=data["extension"])
     if data.get("number"):
         calls = filter_number(calls, data["number"])
+    if data.get("line"):
+        calls = calls.filter(line__in=line_forms(data["line"]))
     if data.get("min_duration"):
         calls = calls.filter(total_seconds__gte=data["min_duration"])
     return calls.order_by(*SORTS[data.get("sort") or DEFAULT_SORT])

@@ -139,7 +139,7 @@ class CallPaginator(Paginator):
 
 # The parties' names and numbers, shown without bidirectional controls (the links are made from
 # the numbers as stored).
-_PARTY_COLUMNS = ("from_number", "from_name", "to_number", "to_name", "extension")
+_PARTY_COLUMNS = ("from_number", "from_name", "to_number", "to_name", "extension", "line")
 
 
 def _status_label(statuses: dict, status: str, code: int | None) -> str:
