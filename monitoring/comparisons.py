@@ -150,8 +150,8 @@ def _cut(earlier: Period, current: Period, now: datetime) -> Period | None:
     """The earlier period up to as far into it as `now` is into the current period."""
     if not current.start < now < current.end:
         return None
-    end = min(earlier.start + (now - current.start), earlier.end)
-    return replace(earlier, end=end)
+    end = earlier.start + (now - current.start)
+    return replace(earlier, end=end) if end < earlier.end else None
 
 
 def baselines(period: Period, now: datetime | None = None) -> list[Baseline]:
@@ -213,12 +213,16 @@ def change_text(result: Change) -> str:
 
 
 def _days_text(baseline: Baseline) -> str:
-    """The earlier period's days, and where it stops when the current one is in progress."""
+    """The earlier period's days, and where it stops when the current one is in progress: the
+    time of a day, the day and time of a longer period."""
     days = baseline.period.label
     if baseline.until is None:
         return days
     moment = timezone.localtime(baseline.until)
-    return _("%(days)s, until %(time)s") % {"days": days, "time": time_format(moment, "H:i")}
+    when = time_format(moment, "H:i")
+    if not baseline.period.is_single_day:
+        when = f"{moment:%d.%m.%Y} {when}"
+    return _("%(days)s, until %(time)s") % {"days": days, "time": when}
 
 
 def baseline_text(baseline: Baseline, current: Period) -> str:

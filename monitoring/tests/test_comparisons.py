@@ -231,11 +231,21 @@ def test_this_month_and_this_year_in_progress_are_compared_up_to_the_same_point(
     assert year.period.end == utc(2024, 12, 31, 19, 30)
 
 
-def test_a_long_month_in_progress_stops_at_the_end_of_a_shorter_one():
+def test_a_long_month_in_progress_is_compared_with_the_whole_of_a_shorter_one():
     now = utc(2026, 3, 31, 7)  # 12:00 on 31 March in Tashkent; February had 28 days
     (month,) = comparisons.baselines(resolve_period("month", now=now), now)
     assert (month.period.first_day, month.period.last_day) == (date(2026, 2, 1), date(2026, 2, 28))
     assert month.period.end == utc(2026, 2, 28, 19)
+    assert month.until is None  # not "until" anything: all of February
+
+
+def test_a_week_in_progress_says_on_which_day_and_time_the_week_before_stops():
+    now = utc(2026, 3, 11, 5, 15)  # 10:15 on Wednesday 11 March in Tashkent
+    (week,) = comparisons.baselines(resolve_period("week", now=now), now)
+    assert (week.period.first_day, week.until) == (date(2026, 3, 2), utc(2026, 3, 4, 5, 15))
+    text = comparisons.baseline_text(week, resolve_period("week", now=now))
+    assert text.endswith(", until 04.03.2026 10:15")
+    assert text.startswith("Compared with the period before: ")
 
 
 # -- On the dashboard ----------------------------------------------------------------------------
