@@ -23,7 +23,6 @@ from monitoring.numbers import (
     normalize_number,
 )
 from monitoring.pbx_filter import pbx_field
-from providers.models import PbxConnection
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -77,7 +76,7 @@ class CallFilterForm(forms.Form):
     The period (`period`, `start`, `end`) is the dashboard's own PeriodForm, kept in
     `period_form` so both pages read the same parameters the same way. `pbxes`: the (id, name)
     of the PBXes the user may choose from (pbx_filter.pbxes_visible_to); with more than one,
-    the form has a `pbx` field. None: all the PBXes (the command line, the tests).
+    the form has a `pbx` field. None: no PBX field (the JSON API reads `pbx` itself).
     """
 
     direction = forms.ChoiceField(
@@ -119,9 +118,7 @@ class CallFilterForm(forms.Form):
             data["per_page"] = str(DEFAULT_PAGE_SIZE)
         super().__init__(data, *args, **kwargs)
         self.period_form = periods.PeriodForm(data, now=now, renderer=self.renderer)
-        if pbxes is None:
-            pbxes = list(PbxConnection.objects.order_by("name", "pk").values_list("pk", "name"))
-        if len(pbxes) > 1:
+        if pbxes is not None and len(pbxes) > 1:
             self.fields["pbx"] = pbx_field(pbxes)
             self.order_fields(["pbx"])
 
