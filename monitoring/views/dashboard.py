@@ -1,7 +1,7 @@
 """The dashboard: the period's KPI tiles, the chart, the per-extension table, the missed calls not
 called back, and the live calls panel (refreshed by htmx through `live_calls`)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -18,7 +18,7 @@ from accounts.roles import (
     operator_extensions,
     role_of,
 )
-from monitoring import charts, kpis
+from monitoring import charts, comparisons, kpis
 from monitoring.agents import agents_and_services
 from monitoring.analytics import agents as agent_figures
 from monitoring.callbacks import figures
@@ -26,6 +26,7 @@ from monitoring.callbacks.queue import callbacks_visible_to
 from monitoring.context_processors import pbx_banners_of
 from monitoring.formatting import EMPTY, duration, local_time, neutral
 from monitoring.models import Call, Callback, LiveCall
+from monitoring.pbx_filter import PbxForm, pbxes_visible_to
 from monitoring.periods import PeriodForm
 from monitoring.views.agent_links import agent_url, agents_table_url
 from providers.messages import words
@@ -64,6 +65,7 @@ class Tile:
     definition: str
     tone: str = ""  # "good", "bad" or "" — a colour hint only, the number says it all
     note: str = ""
+    changes: list = field(default_factory=list)  # comparisons.Badge: against earlier periods
 
 
 def _count(value) -> str:
@@ -220,15 +222,17 @@ def extension_columns(sort: str) -> list[dict]:
     return columns
 
 
-def stats_context(request, period, sort) -> dict:
-    calls = calls_visible_to(request.user, Call.objects.all())
+def stats_context(request, period, sort, pbx_form: PbxForm | None = None) -> dict:
+    """The period's figures; `pbx_form`: the PBX filter, when the page has one."""
+    narrow = pbx_form.narrow if pbx_form is not None else (lambda queryset: queryset)
+    calls = narrow(calls_visible_to(request.user, Call.objects.all()))
     # The summary, the chart and the per-extension table read the same calls: one pass.
     by_callbacks = sort.removeprefix("-") in CALLBACK_SORTS
     calls_sort = kpis.DEFAULT_EXTENSION_SORT if by_callbacks else sort
     summary, activity, extensions = kpis.dashboard_figures(period, calls, calls_sort)
     peak = kpis.peak_concurrency(period, calls)
     missed_count, missed = kpis.missed_not_called_back_first(period, calls, MISSED_SHOWN)
-    callbacks = callbacks_visible_to(request.user, Callback.objects.all())
+    callbacks = narrow(callbacks_visible_to(request.user, Callback.objects.all()))
     by_agent = figures.per_extension(period, callbacks)
     for row in extensions:
         agent = by_agent.get(row["extension"])
@@ -238,10 +242,15 @@ def stats_context(request, period, sort) -> dict:
         extensions = agent_figures.sort_rows(extensions, sort)
     agents, services = agents_and_services(extensions)
     _link_agents(request.user, agents, period)
+    tiles = kpi_tiles(summary, peak, missed_count)
+    compared = comparisons.compared(period, summary, calls)
+    for tile in tiles:
+        tile.changes = compared.badges.get(tile.key, [])
     return {
         "period": period,
-        "tiles": kpi_tiles(summary, peak, missed_count)
-        + callback_tiles(figures.figures(period, callbacks)),
+        "compared_with": compared.legend,
+        "pbx_name": pbx_form.chosen_name if pbx_form is not None else "",
+        "tiles": tiles + callback_tiles(figures.figures(period, callbacks)),
         "chart": charts.activity_chart(activity),
         "missed_numbers": missed,
         "missed_count": missed_count,
@@ -380,7 +389,10 @@ def dashboard(request):
     form = PeriodForm(request.GET)
     period = form.get_period()
     sort = clean_extension_sort(request.GET.get("sort"))
-    context = {"form": form, **stats_context(request, period, sort)}
+    pbx_form = PbxForm(request.GET, pbxes=pbxes_visible_to(request.user))
+    context = {"form": form, "pbx_form": pbx_form, **stats_context(request, period, sort, pbx_form)}
+    if pbx_form.shown:
+        context["period_extra_fields"] = "monitoring/partials/pbx_field.html"
     if request.htmx and request.htmx.target == STATS_TARGET:
         return render(request, "monitoring/partials/stats.html", context)
     context.update(live_context(request))
