@@ -22,11 +22,14 @@ CALL_COLUMNS = (
     "to_name",
     "extension",
     "external_number",
+    "line",
     "total_seconds",
     "talk_seconds",
     "wait_seconds",
 )
-_CALL_TEXTS = ("from_number", "from_name", "to_number", "to_name", "extension", "external_number")
+_CALL_TEXTS = (
+    "from_number", "from_name", "to_number", "to_name", "extension", "external_number", "line",
+)  # fmt: skip
 
 
 def utc(moment: datetime | None) -> str | None:

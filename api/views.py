@@ -23,7 +23,7 @@ from providers.messages import words
 from providers.models import PbxConnection
 
 # The calls page's filters the API takes, as the page reads them (monitoring.filters).
-CALL_FILTERS = ("period", "start", "end", "direction", "status", "extension", "number",
+CALL_FILTERS = ("period", "start", "end", "direction", "status", "extension", "line", "number",
                 "min_duration")  # fmt: skip
 CALL_PARAMETERS = (*CALL_FILTERS, "pbx", "cursor", "limit")
 # The callbacks page's filters (monitoring.callbacks.queue).

@@ -43,14 +43,14 @@ def day_calls(pbx, branch):
     """A day of calls on two PBXes; extension 101 exists on both."""
     made = [
         make_call(pbx, local(DAY, 9), extension="101", to_number="101"),
-        make_call(pbx, local(DAY, 10), extension="102", to_number="102",
+        make_call(pbx, local(DAY, 10), extension="102", to_number="102", line="+998712000100",
                   status=CallStatus.NO_ANSWER, talk_seconds=0, total_seconds=20),
         make_call(pbx, local(DAY, 11), extension="103", to_number="103",
                   from_number="+998935554433", external_number="935554433"),
         make_call(pbx, local(DAY, 12), direction=Direction.OUTBOUND, extension="101",
                   from_number="101", to_number="+998712000000", external_number="712000000",
                   total_seconds=300, talk_seconds=290),
-        make_call(branch, local(DAY, 13), extension="101", to_number="101"),
+        make_call(branch, local(DAY, 13), extension="101", to_number="101", line="712000100"),
         make_call(branch, local(DAY, 14), extension="104", to_number="104"),
         make_call(pbx, local(DAY + dt.timedelta(days=1), 0, 30), extension="101"),
     ]  # fmt: skip
@@ -75,6 +75,7 @@ def test_a_call_is_written_with_utc_and_local_times_and_codes(api, token_of, sup
             "to_name": "",
             "extension": "101",
             "external_number": "901234567",
+            "line": "",
             "total_seconds": 60,
             "talk_seconds": 50,
             "wait_seconds": 10,
@@ -95,6 +96,7 @@ def test_a_call_is_written_with_utc_and_local_times_and_codes(api, token_of, sup
         {"number": "+998 71 2"},
         {"min_duration": "100"},
         {"status": "answered", "extension": "101"},
+        {"line": "71 200 01 00"},
     ],
 )
 def test_the_filters_select_what_the_calls_page_lists(
@@ -222,3 +224,9 @@ def test_a_page_holds_at_most_500_calls(api, token_of, pbx, supervisor_user):
     body = api(CALLS, token_of(supervisor_user), **day_query(limit=500)).json()
     assert len(body["results"]) == 500
     assert body["next"] is not None
+
+
+def test_the_line_filter_finds_the_line_in_each_stored_form(api, token_of, day_calls,
+                                                            administrator_user):  # fmt: skip
+    ids = follow(api, token_of(administrator_user), day_query(line="+998 71 200-01-00"))
+    assert ids == [day_calls[4].pk, day_calls[1].pk]  # newest first, on both PBXes
