@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts import messages
+from alerts.audience import About, may_receive
 from alerts.channels import DeliveryError, email, telegram, webhook
 from alerts.models import Channel, Language, Notification, Recipient, Rule
 
@@ -71,11 +72,15 @@ def _addresses(channel: Channel, users) -> list[tuple[object, str, str]]:
     return found
 
 
-def enqueue(rule: Rule, event: str, event_key: str, params: dict, now=None) -> int:
-    """Write the event's notifications for the rule's channels and recipients; an event already
-    queued is not queued again. Returns how many rows are new."""
+def enqueue(
+    rule: Rule, event: str, event_key: str, params: dict, now=None, about: About | None = None
+) -> int:
+    """Write the event's notifications for the rule's channels and those of its recipients who
+    may receive it (`about`: the call or callback it concerns; None, an incident, goes to
+    supervisors and administrators only — see alerts.audience); an event already queued is not
+    queued again. Returns how many rows are new."""
     now = now or timezone.now()
-    users = [user for user in rule.recipients.all() if user.is_active]
+    users = [user for user in rule.recipients.all() if user.is_active and may_receive(user, about)]
     held = quiet_until(rule, now)
     status = Notification.Status.PENDING
     if held and rule.quiet_mode == Rule.QuietMode.DROP:
@@ -95,6 +100,8 @@ def enqueue(rule: Rule, event: str, event_key: str, params: dict, now=None) -> i
         for channel in rule.channels.filter(enabled=True)
         for user, address, language in _addresses(channel, users)
     ]
+    if not rows:
+        return 0
     before = Notification.objects.filter(event_key=event_key).count()
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return Notification.objects.filter(event_key=event_key).count() - before
