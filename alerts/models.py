@@ -121,7 +121,7 @@ class Rule(models.Model):
     # Each kind's settings (alerts.forms.RULE_SETTINGS lists which kind uses which). Business
     # hours are the call center's working hours (monitoring.callbacks.hours), not the rule's.
     overdue_minutes = models.PositiveIntegerField(
-        _("overdue after, working minutes"),
+        _("overdue after this many working minutes"),
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
     )
@@ -131,32 +131,32 @@ class Rule(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     min_calls = models.PositiveIntegerField(
-        _("only with at least this many inbound calls in the hour"),
+        _("judged only with at least this many inbound calls in the hour"),
         default=5,
         validators=[MinValueValidator(1)],
     )
     margin_percent = models.PositiveSmallIntegerField(
-        _("recovered at once above the target by, percentage points"),
+        _("recovered at once this many points above the target"),
         default=5,
         validators=[MaxValueValidator(50)],
     )
     recovery_minutes = models.PositiveIntegerField(
-        _("otherwise recovered after, minutes at or above the target"),
+        _("otherwise recovered after this many minutes not below the target"),
         default=15,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
     )
     silence_minutes = models.PositiveIntegerField(
-        _("no inbound call for, minutes"),
+        _("minutes without an inbound call"),
         default=20,
         validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
     )
     usual_calls = models.PositiveIntegerField(
-        _("when the hour usually brings at least, inbound calls"),
+        _("watched when the hour usually brings at least this many inbound calls"),
         default=5,
         validators=[MinValueValidator(1)],
     )
     history_weeks = models.PositiveSmallIntegerField(
-        _("usual: the median of the same weekday and hour over, weeks"),
+        _("weeks of history the usual number is learned from"),
         default=6,
         validators=[MinValueValidator(2), MaxValueValidator(12)],
     )

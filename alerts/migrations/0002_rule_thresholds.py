@@ -80,32 +80,32 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='rule',
             name='history_weeks',
-            field=models.PositiveSmallIntegerField(default=6, validators=[django.core.validators.MinValueValidator(2), django.core.validators.MaxValueValidator(12)], verbose_name='usual: the median of the same weekday and hour over, weeks'),
+            field=models.PositiveSmallIntegerField(default=6, validators=[django.core.validators.MinValueValidator(2), django.core.validators.MaxValueValidator(12)], verbose_name='weeks of history the usual number is learned from'),
         ),
         migrations.AddField(
             model_name='rule',
             name='margin_percent',
-            field=models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MaxValueValidator(50)], verbose_name='recovered at once above the target by, percentage points'),
+            field=models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MaxValueValidator(50)], verbose_name='recovered at once this many points above the target'),
         ),
         migrations.AddField(
             model_name='rule',
             name='min_calls',
-            field=models.PositiveIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1)], verbose_name='only with at least this many inbound calls in the hour'),
+            field=models.PositiveIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1)], verbose_name='judged only with at least this many inbound calls in the hour'),
         ),
         migrations.AddField(
             model_name='rule',
             name='overdue_minutes',
-            field=models.PositiveIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10080)], verbose_name='overdue after, working minutes'),
+            field=models.PositiveIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10080)], verbose_name='overdue after this many working minutes'),
         ),
         migrations.AddField(
             model_name='rule',
             name='recovery_minutes',
-            field=models.PositiveIntegerField(default=15, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1440)], verbose_name='otherwise recovered after, minutes at or above the target'),
+            field=models.PositiveIntegerField(default=15, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1440)], verbose_name='otherwise recovered after this many minutes not below the target'),
         ),
         migrations.AddField(
             model_name='rule',
             name='silence_minutes',
-            field=models.PositiveIntegerField(default=20, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(1440)], verbose_name='no inbound call for, minutes'),
+            field=models.PositiveIntegerField(default=20, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(1440)], verbose_name='minutes without an inbound call'),
         ),
         migrations.AddField(
             model_name='rule',
@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='rule',
             name='usual_calls',
-            field=models.PositiveIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1)], verbose_name='when the hour usually brings at least, inbound calls'),
+            field=models.PositiveIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1)], verbose_name='watched when the hour usually brings at least this many inbound calls'),
         ),
         migrations.AlterField(
             model_name='incident',
