@@ -5,12 +5,12 @@ CALLBACK_BUSINESS_HOURS_ONLY is off): one message per callback, none once it is 
 A claimed callback that is not closed still counts as open — the customer is still waiting — and
 the message says who has it (an operator who owns it receives it; see alerts.audience).
 
-Callbacks become overdue in the order their clocks started, so the rule keeps a mark
-(`Rule.checked_until`): every callback whose clock started before it has been decided. Each
-evaluation reads only the open callbacks from a little before the mark (`LATE`, for calls a late
-sync stores afterwards; the first one after the rule is switched on looks back `FIRST_LOOK`) up
-to `overdue_minutes` ago (the wall-clock bound: working minutes never
-run faster), through the (state, clock_starts_at) index.
+A callback is overdue once its clock has run `overdue_minutes`: when the clock started at or
+before `Clock.started_by(now, …)` (working time counted backwards from now). So each evaluation
+reads, through the (state, clock_starts_at) index, only the open callbacks whose clocks started
+between the previous evaluation's bound (`Rule.checked_until`, less `LATE` for calls a late sync
+stores afterwards) and this one's. Callbacks already overdue when the rule was switched on are
+not told; before its first evaluation it looks back at most `LOOK_BACK`.
 """
 
 from datetime import datetime, timedelta
@@ -23,13 +23,8 @@ from monitoring.models import Callback, CallbackState
 
 # How late a missed call may be stored and still be looked at (the missed-call rule's news window).
 LATE = timedelta(hours=2)
-# When the rule is switched on, how far back it looks for open callbacks not yet overdue (one
-# missed on Friday evening is overdue on Monday morning, after a holiday even later).
-FIRST_LOOK = timedelta(days=14)
-
-
-def event_key(callback: Callback) -> str:
-    return f"callback_overdue:{callback.pk}"
+# How far back an evaluation looks at most, when the rule has not run for a long time.
+LOOK_BACK = timedelta(days=14)
 
 
 def params_of(callback: Callback, minutes: int) -> dict:
@@ -49,38 +44,26 @@ def params_of(callback: Callback, minutes: int) -> dict:
 
 
 def evaluate(rule: Rule, now: datetime) -> int:
-    threshold = timedelta(minutes=rule.overdue_minutes)
-    enabled_at = rule.enabled_at or now
-    mark = rule.checked_until
-    since = mark - LATE if mark else enabled_at - FIRST_LOOK
-    candidates = list(
-        Callback.objects.filter(
-            state=CallbackState.OPEN,
-            clock_starts_at__gte=since,
-            clock_starts_at__lte=now - threshold,
-        )
-        .select_related("pbx", "owner")
-        .order_by("clock_starts_at", "id")
-    )
-    sent = set(
-        Notification.objects.filter(
-            event_key__in=[event_key(callback) for callback in candidates]
-        ).values_list("event_key", flat=True)
-    )
+    seconds = rule.overdue_minutes * 60
     clock = Clock()
-    seconds = threshold.total_seconds()
+    # Overdue now: the clock started at or before this; overdue already when switched on: before
+    # that one.
+    due_until = clock.started_by(now, seconds)
+    told_before = clock.started_by(rule.enabled_at or now, seconds)
+    mark = rule.checked_until
+    since = max(told_before, mark - LATE if mark else now - LOOK_BACK)
+    due = Callback.objects.filter(
+        state=CallbackState.OPEN, clock_starts_at__gt=since, clock_starts_at__lte=due_until
+    ).values_list("pk", flat=True)
+    keys = {pk: f"callback_overdue:{pk}" for pk in due}
+    told = set(
+        Notification.objects.filter(event_key__in=keys.values()).values_list("event_key", flat=True)
+    )
+    news = Callback.objects.filter(pk__in=[pk for pk, key in keys.items() if key not in told])
     queued = 0
-    new_mark = now - threshold
-    for callback in candidates:
-        if clock.seconds(callback.clock_starts_at, now) < seconds:
-            # Not overdue yet (hours closed since it started); neither is any later one.
-            new_mark = min(new_mark, callback.clock_starts_at)
-            break
-        key = event_key(callback)
-        if key in sent or clock.seconds(callback.clock_starts_at, enabled_at) >= seconds:
-            continue  # told already, or overdue before the rule was switched on
+    for callback in news.select_related("pbx", "owner").order_by("clock_starts_at", "id"):
         about = About(call_id=callback.first_call_id, callback=True, owner_id=callback.owner_id)
         params = params_of(callback, rule.overdue_minutes)
-        queued += outbox.enqueue(rule, "callback_overdue", key, params, now, about=about)
-    Rule.objects.filter(pk=rule.pk).update(checked_until=max(new_mark, mark or new_mark))
+        queued += outbox.enqueue(rule, "callback_overdue", keys[callback.pk], params, now, about)
+    Rule.objects.filter(pk=rule.pk).update(checked_until=max(due_until, mark or due_until))
     return queued
