@@ -8,9 +8,14 @@ recipients, and evaluated at a busy moment of the history: the newest working we
 Tashkent time.
 
 Measured (median of --repeat runs, after one to warm up), each with its queries captured, timed
-again on their own and EXPLAINed (plans in var/bench/plans/alert_rules/):
+again on their own ("SQL", from this process: the round trips too) and EXPLAIN ANALYZEd
+("executed": the sum of the plans' execution times, the database's own work; plans in
+var/bench/plans/alert_rules/):
 
 - each rule's evaluation in its steady state (the beat runs them every minute), and all together;
+- the missed-call rule finding the calls of the last five minutes (the seed stores every call at
+  once, so their first-seen times are set as a sync's would be, inside a rolled-back
+  transaction);
 - the overdue rule's first evaluation, a minute after it is switched on (it looks back 14 days
   for open callbacks not yet overdue);
 - the service-level rule with its target at 100 %, so an incident is open (the worst case);
@@ -20,7 +25,7 @@ again on their own and EXPLAINed (plans in var/bench/plans/alert_rules/):
 
 Goals: a few milliseconds per rule; no plan reads the calls or callbacks tables with a Seq Scan.
 
-Usage: python bench/alert_rules.py [--db h6] [--calls 1000000] [--repeat 7]
+Usage: python bench/alert_rules.py [--db bench_alert_rules] [--calls 1000000] [--repeat 7]
 """
 
 import argparse
@@ -37,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import common
 
 SEQ_SCAN = re.compile(r"Seq Scan on monitoring_call(back)?\b")
+EXECUTION = re.compile(r"Execution Time: ([0-9.]+) ms")
 PLANS_DIR = common.OUT_DIR / "plans" / "alert_rules"
 
 
@@ -48,7 +54,7 @@ def explain_queries(name: str, captured) -> dict:
     """Each captured SELECT timed on its own and EXPLAINed; the plans are written to files."""
     from django.db import connection
 
-    sql_seconds, seq_scans = 0.0, []
+    sql_seconds, plan_seconds, seq_scans = 0.0, 0.0, []
     with connection.cursor() as cursor:
         for index, query in enumerate(captured):
             sql = query["sql"]
@@ -63,9 +69,16 @@ def explain_queries(name: str, captured) -> dict:
             plan = "\n".join(row[0] for row in cursor.fetchall())
             path = PLANS_DIR / f"{name}_{index:02d}.txt"
             path.write_text(f"-- {seconds * 1000:.2f} ms\n{sql}\n\n{plan}\n")
+            executed = EXECUTION.search(plan)
+            plan_seconds += float(executed.group(1)) / 1000 if executed else 0
             if SEQ_SCAN.search(plan):
                 seq_scans.append(path.name)
-    return {"queries": len(captured), "sql_ms": sql_seconds * 1000, "seq_scans": seq_scans}
+    return {
+        "queries": len(captured),
+        "sql_ms": sql_seconds * 1000,
+        "plan_ms": plan_seconds * 1000,
+        "seq_scans": seq_scans,
+    }
 
 
 def measure(name: str, run, repeat: int, prepare=None, rolled_back=False) -> dict:
@@ -101,7 +114,8 @@ def measure(name: str, run, repeat: int, prepare=None, rolled_back=False) -> dic
     result["ms"] = statistics.median(times) * 1000
     result["runs_ms"] = [round(seconds * 1000, 2) for seconds in times]
     print(
-        f"  {name:34} {result['ms']:8.2f} ms   SQL {result['sql_ms']:7.2f} ms"
+        f"  {name:30} {result['ms']:7.2f} ms   SQL {result['sql_ms']:6.2f} ms"
+        f"  executed {result['plan_ms']:5.2f} ms"
         f"  {result['queries']:3} queries  seq scans: {len(result['seq_scans'])}",
         flush=True,
     )
@@ -167,11 +181,13 @@ def child(args) -> dict:
     import django
 
     django.setup()
+    from django.db.models import F
+
     from alerts import rules as all_rules
     from alerts.models import Incident, Rule
     from alerts.rules import EVALUATORS
     from monitoring.callbacks import derive
-    from monitoring.models import Call, Callback, Direction
+    from monitoring.models import Call, Callback, Direction, SyncState
 
     PLANS_DIR.mkdir(parents=True, exist_ok=True)
     if not Callback.objects.exists():
@@ -187,10 +203,30 @@ def child(args) -> dict:
     def fresh(kind):
         return Rule.objects.get(kind=kind)
 
+    # The PBX synced a moment ago, as the health check expects.
+    SyncState.objects.filter(pbx=pbx).update(last_success_at=moment - timedelta(seconds=20))
     for kind in Rule.Kind.values:
         EVALUATORS[kind](fresh(kind), moment)  # the steady state: past the first evaluation
         results[kind] = measure(kind, lambda k=kind: EVALUATORS[k](fresh(k), moment), args.repeat)
     results["all_rules"] = measure("all_rules", lambda: all_rules.evaluate_all(moment), args.repeat)
+
+    missed = Rule.Kind.MISSED_CALL
+
+    def new_calls():
+        # The seed stored every call at once: as if the sync had stored each a minute after it
+        # started, with the rule last run five minutes ago.
+        Call.objects.filter(started_at__gte=moment - timedelta(hours=2)).update(
+            first_seen_at=F("started_at") + timedelta(minutes=1)
+        )
+        Rule.objects.filter(kind=missed).update(checked_until=moment - timedelta(minutes=5))
+
+    results["missed_call_new_calls"] = measure(
+        "missed_call_new_calls",
+        lambda: EVALUATORS[missed](fresh(missed), moment),
+        args.repeat,
+        prepare=new_calls,
+        rolled_back=True,
+    )
 
     overdue = Rule.Kind.CALLBACK_OVERDUE
     results["callback_overdue_first_look"] = measure(
@@ -218,6 +254,7 @@ def child(args) -> dict:
 
     def silent():
         Incident.objects.filter(rule=silence).delete()
+        SyncState.objects.filter(pbx=pbx).update(last_success_at=moment - timedelta(seconds=20))
         Call.objects.filter(
             pbx=pbx,
             direction=Direction.INBOUND,
@@ -243,7 +280,7 @@ def child(args) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default="h6", help="a benchmark database of your own")
+    parser.add_argument("--db", default="bench_alert_rules", help="a benchmark database of your own")
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()

@@ -55,6 +55,7 @@ def evaluate(rule: Rule, now: datetime) -> int:
             first_seen_at__gt=since,
             first_seen_at__lte=now,
             started_at__gte=max(rule.enabled_at or now, now - NEWS_WINDOW),
+            started_at__lte=now,
         )
         .select_related("pbx")
         .order_by("first_seen_at", "id")
