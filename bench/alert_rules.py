@@ -280,7 +280,9 @@ def child(args) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default="bench_alert_rules", help="a benchmark database of your own")
+    parser.add_argument(
+        "--db", default="bench_alert_rules", help="a benchmark database of your own"
+    )
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
