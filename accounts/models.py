@@ -75,6 +75,7 @@ class AuditEntry(models.Model):
         CLAIM = "claim", _("Took a callback")
         ASSIGN = "assign", _("Assigned a callback")
         OUTCOME = "outcome", _("Callback outcome")
+        API_REFUSED = "api_denied", _("API token refused")
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

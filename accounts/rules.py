@@ -3,8 +3,11 @@ and a test fails until it gets one."""
 
 from accounts.roles import Role
 
-# The wallboard's link carries its own secret: it opens that page alone, signed in or not.
-PUBLIC = {"login", "set_language", "wallboard_link"}
+# The wallboard's link carries its own secret: it opens that page alone, signed in or not. The
+# JSON API answers a token, not a sign-in: each endpoint checks its token's user's role itself
+# (api.http), and its description is public.
+API = {"api_calls", "api_call", "api_callbacks", "api_figures", "api_live", "api_openapi"}
+PUBLIC = {"login", "set_language", "wallboard_link", *API}
 
 RULES: dict[str, Role] = {
     # Anyone signed in
@@ -28,11 +31,17 @@ RULES: dict[str, Role] = {
     "callback_outcome": Role.OPERATOR,
     "heatmap": Role.OPERATOR,
     "callers": Role.OPERATOR,
+    "agent_list": Role.OPERATOR,  # an operator's own extensions only
+    "agent_detail": Role.OPERATOR,  # another's agent page does not exist for an operator
     # Supervisors
     "callback_assign": Role.SUPERVISOR,
     "health": Role.SUPERVISOR,
+    # A queue's figures are about the whole team, not an operator's own calls.
+    "queues": Role.SUPERVISOR,
     "sync_run_list": Role.SUPERVISOR,
     "wallboard": Role.SUPERVISOR,
+    "agent_export_csv": Role.SUPERVISOR,
+    "agent_export_xlsx": Role.SUPERVISOR,
     # Administrators: settings, users (the audit log lives in Django's admin) and Sync now
     "settings": Role.ADMINISTRATOR,
     "sip_trunk_list": Role.ADMINISTRATOR,
@@ -62,6 +71,7 @@ RULES: dict[str, Role] = {
     "notification_channel_test": Role.ADMINISTRATOR,
     "notification_link_code": Role.ADMINISTRATOR,
     "notification_rule_edit": Role.ADMINISTRATOR,
+    "api_tokens": Role.ADMINISTRATOR,
 }
 
 

@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alerts.audience import INCIDENT_KINDS
+from alerts.digests.schedule import send_time
 from alerts.models import Channel, Language, Rule
 from providers.forms import WriteOnlyPasswordField
 
@@ -63,8 +65,6 @@ RULE_SETTINGS = {
     Rule.Kind.INBOUND_SILENCE: ["silence_minutes", "usual_calls", "history_weeks"],
 }
 ALL_SETTINGS = [name for names in RULE_SETTINGS.values() for name in names]
-# The incidents go to supervisors and administrators only (alerts.audience).
-INCIDENT_KINDS = {Rule.Kind.UNHEALTHY, Rule.Kind.SERVICE_LEVEL, Rule.Kind.INBOUND_SILENCE}
 
 
 class RuleForm(forms.ModelForm):
@@ -99,13 +99,13 @@ class RuleForm(forms.ModelForm):
         kind = self.instance.kind
         for name in ALL_SETTINGS:
             if name not in RULE_SETTINGS.get(kind, []):
-                del self.fields[name]
+                self.fields.pop(name, None)
         self.fields["recipients"].queryset = get_user_model().objects.filter(is_active=True)
         if kind in INCIDENT_KINDS:
             self.fields["recipients"].help_text = _(
                 "Only supervisors and administrators receive these messages."
             )
-        else:
+        elif kind in (Rule.Kind.MISSED_CALL, Rule.Kind.CALLBACK_OVERDUE):
             self.fields["recipients"].help_text = _(
                 "Operators receive only the calls and callbacks of their own extensions. "
                 "Business hours are the working hours of Admin → Working hours."
@@ -127,6 +127,43 @@ class RuleForm(forms.ModelForm):
             rule.save()
             self.save_m2m()
         return rule
+
+
+class DigestRuleForm(RuleForm):
+    """A digest: who gets it, through which channels, and when (Tashkent time)."""
+
+    class Meta(RuleForm.Meta):
+        fields = ["enabled", "channels", "recipients", "digest_time"]
+        help_texts = {
+            "digest_time": _(
+                "Tashkent time. The daily digest covers the day from midnight up to this time, "
+                "against the same hours a week before; at 00:00, the whole day before."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["digest_time"].required = True
+        if self.initial.get("digest_time") is None:
+            self.initial["digest_time"] = send_time(self.instance)
+
+
+class WeeklyDigestRuleForm(DigestRuleForm):
+    class Meta(DigestRuleForm.Meta):
+        fields = ["enabled", "channels", "recipients", "digest_weekday", "digest_time"]
+        help_texts = {
+            "digest_time": _(
+                "Tashkent time. The weekly digest covers the seven days before its day, against "
+                "the seven days before those."
+            ),
+        }
+
+
+def rule_form_class(rule: Rule) -> type[RuleForm]:
+    return {
+        Rule.Kind.DAILY_DIGEST: DigestRuleForm,
+        Rule.Kind.WEEKLY_DIGEST: WeeklyDigestRuleForm,
+    }.get(rule.kind, RuleForm)
 
 
 class LinkCodeForm(forms.Form):

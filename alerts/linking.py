@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from alerts import presses
 from alerts.channels import DeliveryError, telegram
 from alerts.models import Channel, LinkCode, Recipient, TelegramChat
 
@@ -78,17 +79,6 @@ def _handle_message(channel: Channel, message: dict) -> None:
         logger.info("Telegram: could not confirm a linked chat: %s", exc.reason)
 
 
-def _handle_button(channel: Channel, query: dict) -> None:
-    chat_id = ((query.get("message") or {}).get("chat") or {}).get("id")
-    linked = TelegramChat.objects.filter(channel=channel, chat_id=chat_id).first()
-    if linked is None:
-        text = _("This chat is not linked to any user.")
-    else:
-        with translation.override(_language(linked.user)):
-            text = _("Noted.")
-    telegram.answer_callback_query(channel.bot_token, str(query.get("id", "")), text)
-
-
 def read_updates(channel: Channel) -> int:
     """Read the bot's new messages and button presses; returns how many were read. The offset
     is saved after each update, so an update is handled once."""
@@ -100,7 +90,7 @@ def read_updates(channel: Channel) -> int:
         if "message" in update:
             _handle_message(channel, update["message"])
         elif "callback_query" in update:
-            _handle_button(channel, update["callback_query"])
+            presses.handle(channel, update["callback_query"])
         channel.telegram_offset = update_id + 1
         Channel.objects.filter(pk=channel.pk).update(telegram_offset=channel.telegram_offset)
     return len(updates)

@@ -9,16 +9,22 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from alerts.buttons import site_link
+
 
 @dataclass
 class Message:
     subject: str
     lines: list[str]
     buttons: list = field(default_factory=list)
+    # A page to open (the site's public address, with SITE_URL), shown under the lines in e-mail.
+    link: str = ""
+    link_label: str = ""
 
     @property
     def text(self) -> str:
-        return "\n".join([self.subject, "", *self.lines])
+        link = ["", f"{self.link_label}: {self.link}"] if self.link else []
+        return "\n".join([self.subject, "", *self.lines, *link])
 
     @property
     def telegram_html(self) -> str:
@@ -53,8 +59,10 @@ def _missed_call(params: dict, language: str) -> Message:
     if params.get("line_name"):
         line = f"{params['line_name']} ({line})"
     return Message(
-        _("Missed call from %(caller)s") % {"caller": caller},
-        [
+        subject=_("Missed call from %(caller)s") % {"caller": caller},
+        link=site_link("callback_list"),
+        link_label=_("Open the callbacks page"),
+        lines=[
             _("Time: %(time)s") % {"time": shown_time(params.get("started_at"))},
             _("Attempts today: %(count)s") % {"count": params.get("attempts", 1)},
             _("Line called: %(line)s") % {"line": line or "—"},

@@ -14,6 +14,16 @@ class Language(models.TextChoices):
     EN = "en", "English"
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 1, _("Monday")
+    TUESDAY = 2, _("Tuesday")
+    WEDNESDAY = 3, _("Wednesday")
+    THURSDAY = 4, _("Thursday")
+    FRIDAY = 5, _("Friday")
+    SATURDAY = 6, _("Saturday")
+    SUNDAY = 7, _("Sunday")
+
+
 class Channel(models.Model):
     """One way out: a Telegram bot, the mail server, or a webhook URL. Secrets are encrypted and
     never rendered back into a form."""
@@ -102,6 +112,8 @@ class Rule(models.Model):
         CALLBACK_OVERDUE = "callback_overdue", _("A callback still open too long")
         SERVICE_LEVEL = "service_level", _("The service level drops below the target")
         INBOUND_SILENCE = "inbound_silence", _("No inbound calls when they usually come")
+        DAILY_DIGEST = "daily_digest", _("Daily digest")
+        WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")
 
     class QuietMode(models.TextChoices):
         HOLD = "hold", _("Hold until the quiet hours end")
@@ -165,6 +177,12 @@ class Rule(models.Model):
     quiet_mode = models.CharField(
         _("during quiet hours"), max_length=4, choices=QuietMode.choices, default=QuietMode.HOLD
     )
+    # The digests: when they are sent (Tashkent time; empty: the kind's default) and, weekly, on
+    # which ISO weekday.
+    digest_time = models.TimeField(_("send at"), null=True, blank=True)
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("weekday"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
 
     class Meta:
         ordering = ["kind"]
@@ -222,6 +240,8 @@ class Notification(models.Model):
         INBOUND_SILENCE = "inbound_silence", _("No inbound calls")
         INBOUND_RESUMED = "inbound_resumed", _("Inbound calls again")
         TEST = "test", _("Test message")
+        DAILY_DIGEST = "daily_digest", _("Daily digest")
+        WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")
 
     event_key = models.CharField(max_length=200)
     event = models.CharField(max_length=30, choices=Event.choices)

@@ -13,12 +13,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from alerts import messages
-from alerts.audience import About, may_receive
+from alerts import buttons, messages
+from alerts.audience import may_receive
 from alerts.channels import DeliveryError, email, telegram, webhook
+from alerts.digests import figures as digest_figures
+from alerts.digests import render as digest_render
+from alerts.digests import schedule as digest_schedule
 from alerts.models import Channel, Language, Notification, Recipient, Rule
 
 logger = logging.getLogger(__name__)
@@ -72,15 +75,17 @@ def _addresses(channel: Channel, users) -> list[tuple[object, str, str]]:
     return found
 
 
-def enqueue(
-    rule: Rule, event: str, event_key: str, params: dict, now=None, about: About | None = None
-) -> int:
+def enqueue(rule: Rule, event: str, event_key: str, params: dict, now=None) -> int:
     """Write the event's notifications for the rule's channels and those of its recipients who
-    may receive it (`about`: the call or callback it concerns; None, an incident, goes to
-    supervisors and administrators only — see alerts.audience); an event already queued is not
-    queued again. Returns how many rows are new."""
+    may receive it (alerts.audience: an operator only their own calls and callbacks, the
+    incidents only supervisors and administrators); an event already queued is not queued again.
+    Returns how many rows are new."""
     now = now or timezone.now()
-    users = [user for user in rule.recipients.all() if user.is_active and may_receive(user, about)]
+    users = [
+        user
+        for user in rule.recipients.all()
+        if user.is_active and may_receive(user, rule.kind, event, params)
+    ]
     held = quiet_until(rule, now)
     status = Notification.Status.PENDING
     if held and rule.quiet_mode == Rule.QuietMode.DROP:
@@ -122,6 +127,29 @@ def claim(pk: int, now: datetime) -> Notification | None:
     return Notification.objects.select_related("channel").get(pk=pk)
 
 
+def _render(notification: Notification):
+    """The message in the recipient's language; a digest's figures and attachment are read
+    now, over the calls its recipient may see."""
+    if notification.event not in digest_schedule.KINDS:
+        return messages.render(notification.event, notification.params, notification.language)
+    with translation.override(notification.language):
+        message, _figures = digest_render.render(
+            notification.event,
+            notification.params,
+            notification.language,
+            notification.user,
+            with_attachment=notification.channel.kind == Channel.Kind.EMAIL,
+        )
+    return message
+
+
+def _webhook_data(notification: Notification) -> dict:
+    if notification.event not in digest_schedule.KINDS:
+        return notification.params
+    span = digest_schedule.Span.from_params(notification.params)
+    return {**notification.params, "figures": digest_figures.figures(span).as_data()}
+
+
 def _send(notification: Notification) -> None:
     channel = notification.channel
     if channel.kind == Channel.Kind.WEBHOOK:
@@ -129,17 +157,34 @@ def _send(notification: Notification) -> None:
             "id": notification.event_key,
             "event": notification.event,
             "created_at": notification.created_at.isoformat(),
-            "data": notification.params,
+            "data": _webhook_data(notification),
         }
         webhook.post(notification.address, channel.webhook_secret, notification.event_key, payload)
         return
-    message = messages.render(notification.event, notification.params, notification.language)
+    message = _render(notification)
     if channel.kind == Channel.Kind.TELEGRAM:
-        telegram.send_message(
-            channel.bot_token, notification.address, message.telegram_html, message.buttons
-        )
+        keyboard = buttons.keyboard(notification) or message.buttons
+        try:
+            telegram.send_message(
+                channel.bot_token, notification.address, message.telegram_html, keyboard
+            )
+        except DeliveryError as exc:
+            plain = buttons.without_links(keyboard)
+            if exc.temporary or plain == keyboard:
+                raise
+            # Refused, not sent: a link Telegram will not take (SITE_URL) must not cost the news.
+            logger.info("Telegram refused a message with a link button (%s): sent without", exc)
+            telegram.send_message(
+                channel.bot_token, notification.address, message.telegram_html, plain
+            )
     else:
-        email.send(notification.address, message.subject, message.text, message.html)
+        email.send(
+            notification.address,
+            message.subject,
+            message.text,
+            message.html,
+            getattr(message, "attachments", ()),
+        )
 
 
 @dataclass
@@ -147,14 +192,59 @@ class Outcome:
     sent: bool
     error: str = ""
     retry_in: timedelta | None = None
+    deferred: bool = False
+
+
+RATE_WINDOW = timedelta(minutes=1)
+
+
+def chat_free_at(notification: Notification, now: datetime) -> datetime | None:
+    """When the chat may take another message, if `notification` would go over the per-chat
+    limit (TELEGRAM_CHAT_MESSAGES_PER_MINUTE) now; None when it may be sent.
+
+    Counted after the row is claimed: the messages sent to the chat in the last minute and the
+    others claimed for it at this moment. Of two workers claiming rows for the same chat, each
+    counts the other's claim or sent row (each claims before it counts), so the limit holds
+    without a lock; at worst both wait.
+    """
+    limit = settings.TELEGRAM_CHAT_MESSAGES_PER_MINUTE
+    if notification.channel.kind != Channel.Kind.TELEGRAM or limit <= 0:
+        return None
+    same_chat = Notification.objects.filter(
+        channel_id=notification.channel_id, address=notification.address
+    ).exclude(pk=notification.pk)
+    in_flight = same_chat.filter(status=Notification.Status.SENDING).count()
+    sent = list(
+        same_chat.filter(status=Notification.Status.SENT, sent_at__gt=now - RATE_WINDOW)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)[:limit]
+    )
+    if len(sent) + in_flight < limit:
+        return None
+    if len(sent) < limit:
+        return now + timedelta(seconds=5)  # others are being sent: look again shortly
+    # The moment the oldest of the last `limit` messages leaves the window.
+    return sent[-1] + RATE_WINDOW
+
+
+def _defer(pk: int, until: datetime) -> None:
+    """Back to waiting, untried: a message over the chat's limit is late, not failed."""
+    Notification.objects.filter(pk=pk).update(
+        status=Notification.Status.PENDING, claimed_until=None, not_before=until
+    )
 
 
 def deliver(pk: int, now: datetime | None = None) -> Outcome | None:
-    """Send one notification if this worker can claim it; None when it is not ours to send."""
+    """Send one notification if this worker can claim it; None when it is not ours to send.
+    A Telegram message over its chat's per-minute limit is put back until the chat is free."""
+    stamp = now
     now = now or timezone.now()
     notification = claim(pk, now)
     if notification is None:
         return None
+    if (free_at := chat_free_at(notification, now)) is not None:
+        _defer(pk, free_at)
+        return Outcome(False, "", free_at - now, deferred=True)
     attempts = notification.attempts + 1
     try:
         _send(notification)
@@ -175,7 +265,7 @@ def deliver(pk: int, now: datetime | None = None) -> Outcome | None:
         attempts=attempts,
         error="",
         claimed_until=None,
-        sent_at=timezone.now(),
+        sent_at=stamp or timezone.now(),
     )
     return Outcome(True)
 
@@ -195,8 +285,8 @@ def due(now: datetime | None = None, limit: int = 200) -> list[int]:
 
 
 def deliver_due(now: datetime | None = None) -> int:
-    """Send every due notification; returns how many were delivered."""
-    now = now or timezone.now()
+    """Send every due notification; returns how many were delivered. Without `now` each row
+    is stamped with its own moment of sending (the per-chat limit counts those)."""
     return sum(1 for pk in due(now) if (outcome := deliver(pk, now)) and outcome.sent)
 
 
@@ -235,6 +325,11 @@ def _send_test(channel: Channel, user) -> str:
         outcome = deliver(row.pk)
         if outcome.sent:
             results.append(_("Delivered to %(address)s.") % {"address": address})
+        elif outcome.deferred:
+            results.append(
+                _("Waiting for %(address)s: the chat has had its messages for this minute.")
+                % {"address": address}
+            )
         else:
             results.append(
                 _("Not delivered to %(address)s: %(error)s")

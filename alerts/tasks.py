@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 
 from alerts import linking, outbox, rules
+from alerts.digests import due as digests
 
 logger = logging.getLogger(__name__)
 
@@ -13,6 +14,13 @@ logger = logging.getLogger(__name__)
 def evaluate_rules() -> None:
     """Run the switched-on rules; send what they queued at once."""
     if rules.evaluate_all():
+        deliver_due.delay()
+
+
+@shared_task(name="alerts.tasks.send_digests", acks_late=True, soft_time_limit=50, time_limit=60)
+def send_digests() -> None:
+    """Queue the digests that are due (every minute); send them at once."""
+    if digests.send_due():
         deliver_due.delay()
 
 

@@ -6,6 +6,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from aiosmtpd.controller import Controller
 
@@ -58,6 +59,9 @@ class FakeTelegram(_Server):
         self.down = False
         self.sent: list[dict] = []
         self.answered: list[dict] = []
+        self.edited: list[dict] = []
+        # Link buttons to these hosts are refused, as Telegram refuses links it cannot open.
+        self.refused_link_hosts = {"localhost", "127.0.0.1"}
         self.updates: list[dict] = []
         self.lock = threading.Lock()
 
@@ -68,6 +72,8 @@ class FakeTelegram(_Server):
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
         with self.lock:
             if method == "sendMessage":
+                if self._refused_link(body):
+                    return 400, {"ok": False, "description": "Bad Request: BUTTON_URL_INVALID"}
                 self.sent.append(body)
                 return 200, {"ok": True, "result": {"message_id": len(self.sent)}}
             if method == "getUpdates":
@@ -79,9 +85,17 @@ class FakeTelegram(_Server):
             if method == "answerCallbackQuery":
                 self.answered.append(body)
                 return 200, {"ok": True, "result": True}
+            if method == "editMessageReplyMarkup":
+                self.edited.append(body)
+                return 200, {"ok": True, "result": True}
             if method == "getMe":
                 return 200, {"ok": True, "result": {"id": 1, "username": "callcenter_bot"}}
         return 404, {"ok": False, "description": "Not Found"}
+
+    def _refused_link(self, body: dict) -> bool:
+        rows = (body.get("reply_markup") or {}).get("inline_keyboard") or []
+        hosts = {urlsplit(b["url"]).hostname for row in rows for b in row if "url" in b}
+        return bool(hosts & self.refused_link_hosts)
 
     def user_sends(self, chat_id: int, text: str) -> None:
         """A Telegram user writes to the bot."""
@@ -91,19 +105,36 @@ class FakeTelegram(_Server):
                 {"update_id": update_id, "message": {"chat": {"id": chat_id}, "text": text}}
             )
 
-    def user_presses(self, chat_id: int, data: str) -> None:
+    def user_presses(self, chat_id: int, data: str, message_id: int | None = None) -> None:
+        """A button pressed under the bot's message `message_id` (1, 2… in the order sent)."""
         with self.lock:
             update_id = len(self.updates) + 1
+            message = {"chat": {"id": chat_id}}
+            if message_id is not None:
+                message["message_id"] = message_id
             self.updates.append(
                 {
                     "update_id": update_id,
                     "callback_query": {
                         "id": f"q{update_id}",
+                        "from": {"id": chat_id},
                         "data": data,
-                        "message": {"chat": {"id": chat_id}},
+                        "message": message,
                     },
                 }
             )
+
+    def press_button(self, sent_index: int, text: str) -> None:
+        """Press the button labelled `text` under the `sent_index`-th message sent (0-based)."""
+        message = self.sent[sent_index]
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+        (button,) = [b for row in rows for b in row if b["text"] == text]
+        self.user_presses(message["chat_id"], button["callback_data"], sent_index + 1)
+
+    def buttons_of(self, sent_index: int) -> list[dict]:
+        message = self.sent[sent_index]
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+        return [button for row in rows for button in row]
 
     def texts_to(self, chat_id) -> list[str]:
         return [m["text"] for m in self.sent if str(m["chat_id"]) == str(chat_id)]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alerts import linking, outbox
-from alerts.forms import ChannelForm, LinkCodeForm, RuleForm
+from alerts.forms import ChannelForm, LinkCodeForm, rule_form_class
 from alerts.models import Channel, Notification, Recipient, Rule
 
 
@@ -85,7 +85,7 @@ def notification_rule_edit(request, kind):
     if kind not in Rule.Kind.values:
         return redirect("notification_settings")
     rule, _created = Rule.objects.get_or_create(kind=kind)
-    form = RuleForm(request.POST or None, instance=rule)
+    form = rule_form_class(rule)(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Rule “%(rule)s” was saved.") % {"rule": rule})

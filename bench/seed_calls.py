@@ -57,8 +57,10 @@ PER_DAY = 2000
 COLUMNS = (
     "pbx_id, key, started_at, direction, from_number, from_number_normalized, from_name, "
     "to_number, to_number_normalized, to_name, extension, external_number, status, status_code, "
-    "total_seconds, talk_seconds, wait_seconds, raw, first_seen_at, last_seen_at"
+    "total_seconds, talk_seconds, wait_seconds, raw, first_seen_at, last_seen_at, line"
 )
+# The company lines inbound calls dialled, in turn (not drawn: the other values stay as they were).
+LINES = ("712000100", "712000200", "781500300")
 NAMES = ["", "", "", "", "Anvar", "Shoira opa", "Лола", "OOO Baraka Savdo", "Ирина"]
 
 
@@ -146,7 +148,7 @@ def _rows(pbx_id: int, count: int, days: int, seed: int, key_prefix: str, now: d
         yield (pbx_id, f"{key_prefix}{n}", started, direction, src, normalize_number(src),
                src_name, dst, normalize_number(dst), dst_name, ext, external, status,
                st_codes[status], talk + wait, talk, wait, json.dumps(raw, ensure_ascii=False),
-               now, now)  # fmt: skip
+               now, now, LINES[n % len(LINES)] if direction == "inbound" else "")  # fmt: skip
 
 
 def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:

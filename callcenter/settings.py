@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "providers",
     "monitoring",
     "alerts",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -334,6 +335,19 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="callcenter@localhost
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=20)
 NOTIFICATION_RULES_SECONDS = env.int("NOTIFICATION_RULES_SECONDS", default=60)
 TELEGRAM_POLL_SECONDS = env.int("TELEGRAM_POLL_SECONDS", default=10)
+# At most this many Telegram messages a minute to one chat; the rest wait (0: no limit).
+TELEGRAM_CHAT_MESSAGES_PER_MINUTE = env.int("TELEGRAM_CHAT_MESSAGES_PER_MINUTE", default=20)
+# The site's public address, for links in messages ("Open"); empty: no links.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+# A digest the worker could not send at its time is still sent this many hours later, not after.
+DIGEST_CATCH_UP_HOURS = env.int("DIGEST_CATCH_UP_HOURS", default=3)
+# How often the worker looks whether a digest is due.
+DIGEST_CHECK_SECONDS = env.int("DIGEST_CHECK_SECONDS", default=60)
+# A digest e-mail attaches its period's calls as XLSX up to this many; more are left out.
+DIGEST_ATTACHMENT_MAX_ROWS = env.int("DIGEST_ATTACHMENT_MAX_ROWS", default=20000)
+
+# The JSON API: requests a token may make per minute (0: no limit).
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
 
 CELERY_BEAT_SCHEDULE = {
     "sync-all-pbx": {
@@ -360,6 +374,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.deliver_due",
         "schedule": 30,
         "options": {"expires": 29},
+    },
+    "notification-digests": {
+        "task": "alerts.tasks.send_digests",
+        "schedule": DIGEST_CHECK_SECONDS,
+        "options": {"expires": max(DIGEST_CHECK_SECONDS - 1, 1)},
     },
     "telegram-updates": {
         "task": "alerts.tasks.read_telegram",

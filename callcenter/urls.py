@@ -31,7 +31,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("settings/", include("accounts.urls")),
     path("settings/notifications/", include("alerts.urls")),
+    path("settings/api-tokens/", include("api.page_urls")),
     path("settings/", include("providers.urls")),
+    path("api/", include("api.urls")),
     path("", include("monitoring.urls")),
 ]
 

@@ -104,7 +104,8 @@ def activity_chart(activity: Activity) -> Chart:
     slot = plot_width / len(buckets)
     bar_width = round(slot * 0.36, 1)
     gap = slot * 0.06
-    label_every = 1 if len(buckets) <= 16 else 2
+    # At most 16 labels: every day of a month shows every other day, a year every 23rd.
+    label_every = -(-len(buckets) // 16)
     for index, bucket in enumerate(buckets):
         short, full = bucket_label(bucket, activity.by)
         left = LEFT + index * slot + (slot - 2 * bar_width - gap) / 2

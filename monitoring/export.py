@@ -34,6 +34,7 @@ EXPORT_COLUMNS = [
     ("talk_seconds", _("Talk, seconds")),
     ("wait_seconds", _("Wait, seconds")),
     ("pbx", _("PBX")),
+    ("line", _("Line dialled")),
 ]
 
 JSONL_FIELDS = ["key", *CALL_RECORD_FIELDS, "first_seen_at", "last_seen_at", "raw"]
@@ -122,6 +123,7 @@ def iter_csv(queryset, *, bom: bool = True, for_excel: bool = True) -> Iterator[
             row[9],
             row[10],
             safe(row[11]),  # the PBX's name
+            number(row[12]),  # the company line dialled
         )
 
     header = ("\ufeff" if bom else "") + _csv_line([str(h) for _key, h in EXPORT_COLUMNS])
@@ -145,7 +147,7 @@ def iter_csv(queryset, *, bom: bool = True, for_excel: bool = True) -> Iterator[
 _CSV_KEYS = [key for key, _header in EXPORT_COLUMNS]
 if _CSV_KEYS != [
     "started_at", "direction", "from_number", "from_name", "to_number", "to_name", "extension",
-    "status", "total_seconds", "talk_seconds", "wait_seconds", "pbx",
+    "status", "total_seconds", "talk_seconds", "wait_seconds", "pbx", "line",
 ]:  # fmt: skip
     raise RuntimeError("iter_csv's cells() builds its rows in the order of EXPORT_COLUMNS.")
 

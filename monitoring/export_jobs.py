@@ -14,6 +14,7 @@ from accounts.roles import calls_visible_to
 from monitoring.export_xlsx import write_xlsx
 from monitoring.filters import CallFilterForm, filter_calls
 from monitoring.models import Call, ExportJob
+from monitoring.pbx_filter import pbxes_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 def calls_for(user, query: str):
     """The calls the Calls page shows `user` for `query` (its query string); None when the
     filters are not valid."""
-    form = CallFilterForm(QueryDict(query) or None)
+    form = CallFilterForm(QueryDict(query) or None, pbxes=pbxes_visible_to(user))
     if form.is_bound and not form.is_valid():
         return None
     filters = form.filters if form.is_bound else {"period": form.period_form.get_period()}

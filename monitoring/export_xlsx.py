@@ -48,6 +48,7 @@ CONTENT_WIDTHS = {
     "talk_seconds": 9,
     "wait_seconds": 9,
     "pbx": 14,
+    "line": 15,
 }
 
 

@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring import periods
 from monitoring.models import Call, CallStatus, Direction
-from monitoring.numbers import national_number
+from monitoring.numbers import (
+    COUNTRY_CODE,
+    NSN_LENGTH,
+    TRUNK_PREFIXES,
+    national_number,
+    normalize_number,
+)
+from monitoring.pbx_filter import pbx_field
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -48,6 +55,7 @@ TABLE_COLUMNS = (
     "to_name",
     "extension",
     "external_number",
+    "line",
     "status",
     "status_code",
     "total_seconds",
@@ -66,7 +74,9 @@ class CallFilterForm(forms.Form):
     """The filters of the Calls page, bound to `request.GET`; every field is optional.
 
     The period (`period`, `start`, `end`) is the dashboard's own PeriodForm, kept in
-    `period_form` so both pages read the same parameters the same way.
+    `period_form` so both pages read the same parameters the same way. `pbxes`: the (id, name)
+    of the PBXes the user may choose from (pbx_filter.pbxes_visible_to); with more than one,
+    the form has a `pbx` field. None: no PBX field (the JSON API reads `pbx` itself).
     """
 
     direction = forms.ChoiceField(
@@ -82,6 +92,12 @@ class CallFilterForm(forms.Form):
         required=False,
         help_text=_("Either party; spaces, dashes and +998 are ignored."),
     )
+    line = forms.CharField(
+        label=_("Line dialled"),
+        max_length=40,
+        required=False,
+        help_text=_("The company's number an inbound call dialled; +998 and spaces are ignored."),
+    )
     min_duration = forms.IntegerField(
         label=_("Minimum duration, s"), min_value=0, max_value=7 * 86400, required=False
     )
@@ -95,13 +111,16 @@ class CallFilterForm(forms.Form):
         initial=DEFAULT_PAGE_SIZE,
     )
 
-    def __init__(self, data=None, *args, now=None, **kwargs):
+    def __init__(self, data=None, *args, now=None, pbxes=None, **kwargs):
         if data is not None and not data.get("per_page"):
             # The page size in effect is shown as chosen, so filtering again keeps it.
             data = data.copy()
             data["per_page"] = str(DEFAULT_PAGE_SIZE)
         super().__init__(data, *args, **kwargs)
         self.period_form = periods.PeriodForm(data, now=now, renderer=self.renderer)
+        if pbxes is not None and len(pbxes) > 1:
+            self.fields["pbx"] = pbx_field(pbxes)
+            self.order_fields(["pbx"])
 
     def is_valid(self):
         # Both forms are validated so every error shows at once. The period form is unbound when
@@ -118,6 +137,9 @@ class CallFilterForm(forms.Form):
 
     def clean_number(self):
         return self.cleaned_data.get("number", "").strip()
+
+    def clean_line(self):
+        return self.cleaned_data.get("line", "").strip()
 
     @property
     def filters(self) -> dict:
@@ -201,12 +223,27 @@ def filter_number(calls: QuerySet, text: str) -> QuerySet:
     return calls.filter(number_query(text))
 
 
+def line_forms(text: str) -> list[str]:
+    """The forms a stored line (`Call.line`, normalized as the record wrote it) may take for the
+    number `text`: as typed, and for an Uzbek number its 9 digits alone, after the country code
+    (with or without "+") or after a trunk prefix."""
+    forms_ = {normalize_number(text)}
+    national = national_number(text)
+    if len(national) == NSN_LENGTH and national.isdigit():
+        forms_ |= {national, COUNTRY_CODE + national, f"+{COUNTRY_CODE}{national}"}
+        forms_ |= {prefix + national for prefix in TRUNK_PREFIXES}
+    forms_.discard("")
+    return sorted(forms_)
+
+
 def filter_calls(data: dict, queryset: QuerySet | None = None) -> QuerySet:
     """The calls matching a valid form's `cleaned_data`, in the chosen order."""
     calls = Call.objects.all() if queryset is None else queryset
     period = data.get("period")
     if period is not None:
         calls = calls.filter(started_at__gte=period.start, started_at__lt=period.end)
+    if data.get("pbx"):
+        calls = calls.filter(pbx_id=data["pbx"])
     if data.get("direction"):
         calls = calls.filter(direction=data["direction"])
     if data.get("status"):
@@ -215,6 +252,8 @@ def filter_calls(data: dict, queryset: QuerySet | None = None) -> QuerySet:
         calls = calls.filter(extension=data["extension"])
     if data.get("number"):
         calls = filter_number(calls, data["number"])
+    if data.get("line"):
+        calls = calls.filter(line__in=line_forms(data["line"]))
     if data.get("min_duration"):
         calls = calls.filter(total_seconds__gte=data["min_duration"])
     return calls.order_by(*SORTS[data.get("sort") or DEFAULT_SORT])

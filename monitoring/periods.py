@@ -1,4 +1,5 @@
-"""Reporting periods: a preset (today, yesterday, this week, this month) or a custom range of days.
+"""Reporting periods: a preset (today, yesterday, the last 7 or 30 days, this or last week, this or
+last month, this year) or a custom range of days.
 
 A day is a day in the configured time zone (settings.TIME_ZONE, Asia/Tashkent by default): a call
 at 23:30 UTC belongs to the next local day. A period is the half-open range [start, end) of aware
@@ -30,8 +31,13 @@ LAST_DAY = date(2999, 12, 31)
 class Preset(models.TextChoices):
     TODAY = "today", _("Today")
     YESTERDAY = "yesterday", _("Yesterday")
+    LAST_7_DAYS = "last7", _("Last 7 days")
+    LAST_30_DAYS = "last30", _("Last 30 days")
     WEEK = "week", _("This week")
+    LAST_WEEK = "last_week", _("Last week")
     MONTH = "month", _("This month")
+    LAST_MONTH = "last_month", _("Last month")
+    YEAR = "year", _("This year")
     CUSTOM = "custom", _("Custom range")
 
 
@@ -94,6 +100,35 @@ def days_period(first_day: date, last_day: date, preset: str = Preset.CUSTOM) ->
     )
 
 
+def month_end(day: date) -> date:
+    """The last day of `day`'s month."""
+    next_month = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return next_month - timedelta(days=1)
+
+
+def _preset_days(preset: str, today: date) -> tuple[date, date] | None:
+    """The first and last local day of a preset (None for the custom range or an unknown name).
+
+    "Last N days" end today; "last week" is Monday to Sunday before this week; this week, month
+    and year are whole, days still to come included.
+    """
+    monday = today - timedelta(days=today.weekday())
+    first_of_month = today.replace(day=1)
+    previous_month_end = first_of_month - timedelta(days=1)
+    presets = {
+        Preset.TODAY: (today, today),
+        Preset.YESTERDAY: (today - timedelta(days=1),) * 2,
+        Preset.LAST_7_DAYS: (today - timedelta(days=6), today),
+        Preset.LAST_30_DAYS: (today - timedelta(days=29), today),
+        Preset.WEEK: (monday, monday + timedelta(days=6)),
+        Preset.LAST_WEEK: (monday - timedelta(days=7), monday - timedelta(days=1)),
+        Preset.MONTH: (first_of_month, month_end(today)),
+        Preset.LAST_MONTH: (previous_month_end.replace(day=1), previous_month_end),
+        Preset.YEAR: (today.replace(month=1, day=1), today.replace(month=12, day=31)),
+    }
+    return presets.get(preset)
+
+
 def resolve_period(
     preset: str | None = Preset.TODAY,
     start_date: date | None = None,
@@ -106,18 +141,9 @@ def resolve_period(
     """
     today = local_today(now)
     preset = preset or Preset.TODAY
-    if preset == Preset.TODAY:
-        return days_period(today, today, preset)
-    if preset == Preset.YESTERDAY:
-        yesterday = today - timedelta(days=1)
-        return days_period(yesterday, yesterday, preset)
-    if preset == Preset.WEEK:
-        monday = today - timedelta(days=today.weekday())
-        return days_period(monday, monday + timedelta(days=6), preset)
-    if preset == Preset.MONTH:
-        first = today.replace(day=1)
-        next_month = (first + timedelta(days=32)).replace(day=1)
-        return days_period(first, next_month - timedelta(days=1), preset)
+    days = _preset_days(preset, today)
+    if days is not None:
+        return days_period(*days, preset)
     if preset == Preset.CUSTOM:
         if start_date is None or end_date is None:
             raise ValueError("A custom range needs a start and an end date.")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from monitoring.views import (
+    agents,
     analytics,
     callbacks,
     calls,
@@ -41,9 +42,15 @@ urlpatterns = [
     path("pbx/<int:pbx_id>/delete/", pbx_removal.pbx_delete, name="pbx_delete"),
     # Diagnostics of a PBX for support (the same document as `manage.py kerio_probe`)
     path("pbx/<int:pbx_id>/diagnostics/", diagnostics.pbx_diagnostics, name="pbx_diagnostics"),
-    # Patterns: the weekday-by-hour heatmap, who is calling
+    # Patterns: the weekday-by-hour heatmap, who is calling, queues and IVR
     path("analytics/heatmap/", analytics.heatmap, name="heatmap"),
     path("analytics/callers/", analytics.callers, name="callers"),
+    path("analytics/queues/", analytics.queues, name="queues"),
+    # Agents: the table (and its exports), one agent's page
+    path("agents/", agents.agent_list, name="agent_list"),
+    path("agents/export.csv", agents.agent_export_csv, name="agent_export_csv"),
+    path("agents/export.xlsx", agents.agent_export_xlsx, name="agent_export_xlsx"),
+    path("agents/<int:pbx_id>/<str:extension>/", agents.agent_detail, name="agent_detail"),
     # The wallboard, its secret links, its thresholds
     path("wallboard/", wallboard.wallboard, name="wallboard"),
     path("wallboard/tv/<str:token>/", wallboard.wallboard_link, name="wallboard_link"),

@@ -30,6 +30,7 @@ SKIPPED_NAMES = {"set_language"}
 LOGIN = "login"  # anonymous visitors are sent to the login page
 DENIED = 403
 NOT_FOUND = 404
+UNAUTHORIZED = 401
 OK, POST_ONLY = 200, 405
 
 
@@ -94,6 +95,12 @@ EXPECTED = {
     "pbx_trust_certificate": from_role("administrator", POST_ONLY),
     "heatmap": from_role("operator", OK),
     "callers": from_role("operator", OK),
+    "queues": from_role("supervisor", OK),
+    "agent_list": from_role("operator", OK),
+    # The world's agent is 101 on its PBX, one of the standing operator's extensions.
+    "agent_detail": from_role("operator", OK),
+    "agent_export_csv": from_role("supervisor", OK),
+    "agent_export_xlsx": from_role("supervisor", OK),
     "wallboard": from_role("supervisor", OK),
     # The link's own secret opens it for anyone; no role adds to it.
     "wallboard_link": EVERYONE,
@@ -106,6 +113,14 @@ EXPECTED = {
     "notification_channel_test": from_role("administrator", POST_ONLY),
     "notification_link_code": from_role("administrator", POST_ONLY),
     "notification_rule_edit": from_role("administrator", OK),
+    "api_tokens": from_role("administrator", OK),
+    # The JSON API answers a token only, never a session (api/tests walk its tokens' roles); its
+    # description is public.
+    **{
+        name: dict.fromkeys(("anonymous", "operator", "supervisor", "administrator"), UNAUTHORIZED)
+        for name in ("api_calls", "api_call", "api_callbacks", "api_figures", "api_live")
+    },
+    "api_openapi": EVERYONE,
 }
 
 
@@ -211,6 +226,7 @@ def world(make_kerio_simulator, administrator_user, settings, tmp_path):
         },
         "kind": "missed_call",
         "pbx_id": pbx.pk,
+        "extension": "101",
         "number": "901234567",
         "run": run,
         "token": token,

@@ -63,6 +63,9 @@ def test_the_main_pages_report_no_csp_violation(logged_in_page, live_server, wor
         reverse("sip_trunk_list"),
         reverse("sync_run_list", args=[world["pbx"].pk]),
         reverse("health"),
+        reverse("queues"),
+        reverse("agent_list"),
+        reverse("agent_detail", args=[world["pbx"].pk, "101"]),
     ]
     for url in urls:
         page.goto(live_server.url + url)

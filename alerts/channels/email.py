@@ -1,4 +1,4 @@
-"""E-mail through Django's SMTP backend (EMAIL_URL), with a text and an HTML part."""
+"""E-mail through Django's SMTP backend (EMAIL_URL), with a text and an HTML part, and files."""
 
 import smtplib
 import socket
@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from alerts.channels import TIMEOUT_SECONDS, DeliveryError
 
 
-def send(address: str, subject: str, text: str, html: str) -> None:
+def send(address: str, subject: str, text: str, html: str, attachments=()) -> None:
+    """Send a text and an HTML part, and each (filename, content, MIME type) attachment."""
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -19,6 +20,8 @@ def send(address: str, subject: str, text: str, html: str) -> None:
         connection=get_connection(timeout=TIMEOUT_SECONDS),
     )
     message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     try:
         message.send()
     except smtplib.SMTPRecipientsRefused:

@@ -1,5 +1,6 @@
-"""The Telegram Bot API: sendMessage, getUpdates, answerCallbackQuery. Its base URL is the
-TELEGRAM_API_URL setting, so tests and offices behind a relay can point it elsewhere."""
+"""The Telegram Bot API: sendMessage, getUpdates, answerCallbackQuery, editMessageReplyMarkup.
+Its base URL is the TELEGRAM_API_URL setting, so tests and offices behind a relay can point it
+elsewhere."""
 
 import requests
 from django.conf import settings
@@ -49,6 +50,16 @@ def get_updates(token: str, offset: int) -> list[dict]:
 
 def answer_callback_query(token: str, callback_query_id: str, text: str) -> None:
     _call(token, "answerCallbackQuery", {"callback_query_id": callback_query_id, "text": text})
+
+
+def edit_reply_markup(token: str, chat_id, message_id: int, buttons: list | None) -> None:
+    """Replace a sent message's buttons (none: remove them)."""
+    payload = {
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "reply_markup": {"inline_keyboard": buttons or []},
+    }
+    _call(token, "editMessageReplyMarkup", payload)
 
 
 def get_me(token: str) -> dict:

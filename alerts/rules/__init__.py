@@ -1,5 +1,6 @@
 """The rules: each looks at what happened and queues notifications in the outbox
-(`alerts.outbox.enqueue`), at most once per event."""
+(`alerts.outbox.enqueue`), at most once per event. The digests run on their own schedule
+(`alerts.digests`)."""
 
 from django.utils import timezone
 
@@ -19,6 +20,6 @@ def evaluate_all(now=None) -> int:
     """Run every switched-on rule; returns how many notifications were queued."""
     now = now or timezone.now()
     queued = 0
-    for rule in Rule.objects.filter(enabled=True):
+    for rule in Rule.objects.filter(enabled=True, kind__in=list(EVALUATORS)):
         queued += EVALUATORS[rule.kind](rule, now)
     return queued

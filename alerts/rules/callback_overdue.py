@@ -16,7 +16,6 @@ not told; before its first evaluation it looks back at most `LOOK_BACK`.
 from datetime import datetime, timedelta
 
 from alerts import outbox
-from alerts.audience import About
 from alerts.models import Notification, Rule
 from monitoring.callbacks.hours import Clock
 from monitoring.models import Callback, CallbackState
@@ -36,6 +35,7 @@ def params_of(callback: Callback, minutes: int) -> dict:
         "first_missed_at": callback.first_missed_at.isoformat(),
         "minutes": minutes,
         "owner": (owner.get_full_name() or owner.get_username()) if owner else "",
+        "owner_id": callback.owner_id,
         "tries": callback.tries,
         "pbx": callback.pbx.name,
         "callback_id": callback.pk,
@@ -62,8 +62,7 @@ def evaluate(rule: Rule, now: datetime) -> int:
     news = Callback.objects.filter(pk__in=[pk for pk, key in keys.items() if key not in told])
     queued = 0
     for callback in news.select_related("pbx", "owner").order_by("clock_starts_at", "id"):
-        about = About(call_id=callback.first_call_id, callback=True, owner_id=callback.owner_id)
         params = params_of(callback, rule.overdue_minutes)
-        queued += outbox.enqueue(rule, "callback_overdue", keys[callback.pk], params, now, about)
+        queued += outbox.enqueue(rule, "callback_overdue", keys[callback.pk], params, now)
     Rule.objects.filter(pk=rule.pk).update(checked_until=max(due_until, mark or due_until))
     return queued

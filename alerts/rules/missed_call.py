@@ -8,7 +8,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from alerts import outbox
-from alerts.audience import About
 from alerts.models import Rule
 from monitoring.callbacks.hours import Calendar
 from monitoring.models import MISSED_STATUSES, Call, Direction
@@ -66,9 +65,7 @@ def evaluate(rule: Rule, now: datetime) -> int:
         calendar = calendar or Calendar.load()
         if calendar.is_open(call.started_at):
             key = f"missed_call:{call.pk}"
-            queued += outbox.enqueue(
-                rule, "missed_call", key, params_of(call), now, about=About(call_id=call.pk)
-            )
+            queued += outbox.enqueue(rule, "missed_call", key, params_of(call), now)
     newest = calls.aggregate(newest=Max("first_seen_at"))["newest"]
     Rule.objects.filter(pk=rule.pk).update(checked_until=max(newest or since, since))
     return queued

@@ -65,5 +65,5 @@ def test_a_button_pressed_in_a_chat_not_linked_is_refused(bot, linked_chat, tele
 
     assert [(a["callback_query_id"], a["text"]) for a in telegram_api.answered] == [
         ("q1", "This chat is not linked to any user."),
-        ("q2", "Noted."),
+        ("q2", "This button is no longer valid."),
     ]

@@ -17,8 +17,8 @@ def with_other_apps_latest(alerts_migration: str) -> list[tuple[str, str]]:
     return [node for node in leaves if node[0] != "alerts"] + [("alerts", alerts_migration)]
 
 
-BEFORE = with_other_apps_latest("0001_initial")
-AFTER = with_other_apps_latest("0002_rule_thresholds")
+BEFORE = with_other_apps_latest("0002_digests")
+AFTER = with_other_apps_latest("0003_rule_thresholds")
 
 
 @pytest.fixture

@@ -62,3 +62,35 @@ def test_a_missed_call_reaches_telegram_once_after_an_outage(
 
     assert len(telegram_api.texts_to(CHAT_ID)) == 1
     assert Notification.objects.count() == 1
+
+
+def test_a_digest_is_sent_once_by_a_worker_that_looks_often_and_restarts(
+    tmp_path, telegram_api, make_rule, bot, linked_chat, supervisor
+):
+    from alerts.digests import schedule
+
+    now = timezone.now()
+    due_a_minute_ago = timezone.localtime(now - dt.timedelta(minutes=1)).time()
+    rule = make_rule(
+        Rule.Kind.DAILY_DIGEST, [bot], [supervisor], digest_time=due_a_minute_ago.replace(second=0)
+    )
+    Rule.objects.filter(pk=rule.pk).update(enabled_at=now - dt.timedelta(hours=1))
+    env = {"TELEGRAM_API_URL": telegram_api.url, "DIGEST_CHECK_SECONDS": "1"}
+
+    with running_worker(tmp_path, **env):
+        delivered = lambda: Notification.objects.filter(status="sent").exists()  # noqa: E731
+        assert wait_for(delivered, timeout=60), (tmp_path / "worker.log").read_text()
+        time.sleep(4)  # more looks: nothing is queued again
+
+    # Started again, its own notes lost: the digest's key in the outbox keeps it single.
+    Rule.objects.filter(pk=rule.pk).update(checked_until=None)
+    with running_worker(tmp_path, **env):
+        looked = lambda: Rule.objects.filter(pk=rule.pk, checked_until__isnull=False).exists()  # noqa: E731
+        assert wait_for(looked, timeout=60), (tmp_path / "worker.log").read_text()
+        time.sleep(3)
+
+    texts = telegram_api.texts_to(CHAT_ID)
+    assert len(texts) == 1 and texts[0].startswith("<b>")
+    row = Notification.objects.get()
+    moment = schedule.last_moment(Rule.objects.get(pk=rule.pk), timezone.now())
+    assert row.event_key == schedule.event_key(Rule.Kind.DAILY_DIGEST, moment)

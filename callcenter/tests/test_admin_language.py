@@ -24,6 +24,7 @@ from django.utils.translation import override
 from django.utils.translation.trans_real import translation
 
 from accounts.models import AuditEntry, OperatorProfile
+from api.models import ApiToken
 from monitoring.models import (
     CalendarDay,
     Call,
@@ -162,6 +163,7 @@ def objects(admin_user):
         ),
         AccessLog: AccessLog.objects.create(**AXES_ROW),
         AccessFailureLog: AccessFailureLog.objects.create(**AXES_ROW, locked_out=False),
+        ApiToken: ApiToken.create("CRM", admin_user)[0],
     }
 
 

@@ -5,8 +5,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import UUIDConverter
 
 # Pages anyone may open. A wallboard link carries its own secret instead of a sign-in (its
-# refusals: monitoring/tests/test_wallboard_links.py).
-PUBLIC = {"login", "set_language", "wallboard_link"}
+# refusals: monitoring/tests/test_wallboard_links.py); so does a request to the JSON API (its
+# refusals: api/tests/test_auth.py), whose description is public.
+API = {"api_calls", "api_call", "api_callbacks", "api_figures", "api_live", "api_openapi"}
+PUBLIC = {"login", "set_language", "wallboard_link", *API}
 
 
 def _named_patterns(resolver=None, namespace=""):

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.roles import GROUP_NAMES, Role, role_of
 from monitoring.models import Callback, CallbackState
@@ -66,8 +67,8 @@ class CallbackFilterForm(forms.Form):
         label=_("State"),
         required=False,
         choices=[
-            (CallbackState.OPEN, _("Open")),
-            (CallbackState.CLOSED, _("Closed")),
+            (CallbackState.OPEN, pgettext_lazy("callbacks filter", "Open")),
+            (CallbackState.CLOSED, pgettext_lazy("callbacks filter", "Closed")),
             ("all", _("All")),
         ],
     )

@@ -59,8 +59,9 @@ def test_the_dashboard_counts_only_people_as_answering_agents(admin_client, pbx)
     html = admin_client.get(reverse("dashboard")).content.decode()
     agents = html[html.index('id="extensions"') : html.index('id="service-numbers"')]
     services = html[html.index('id="service-numbers"') :].split("</table>")[0]
-    assert re.search(r'data-extension="101">\s*<th scope="row">101 <span class="agent-name">'
-                     r"Dilnoza Karimova</span>", agents)  # fmt: skip
+    assert re.search(r'data-extension="101">\s*<th scope="row">'
+                     r'<a href="/agents/\d+/101/[^"]*">101</a>'
+                     r' <span class="agent-name">Dilnoza Karimova</span>', agents)  # fmt: skip
     assert 'data-extension="700"' not in agents
     row_700 = services[services.index('data-extension="700"') :].split("</tr>")[0]
     assert "Ovozli menyu · IVR" in row_700

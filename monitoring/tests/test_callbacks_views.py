@@ -131,3 +131,16 @@ def test_the_queue_puts_the_longest_waiting_first(pbx, supervisor_client):
     missed(pbx, at("09:30"), "907777777")
     derive.rebuild()
     assert listed(supervisor_client.get(URL)) == ["906666666", "907777777", "905555555"]
+
+
+@pytest.mark.parametrize(
+    ("language", "open_label", "closed_label"),
+    [("ru", "Открытые", "Закрытые"), ("uz", "Ochiqlari", "Yopilganlari"), ("en", "Open", "Closed")],
+)
+def test_the_state_filter_names_the_lists_not_an_action(
+    queue, supervisor_client, language, open_label, closed_label
+):
+    supervisor_client.post(reverse("set_language"), {"language": language, "next": URL})
+    page = supervisor_client.get(URL).content.decode()
+    assert f'<option value="open">{open_label}</option>' in page
+    assert f'<option value="closed">{closed_label}</option>' in page

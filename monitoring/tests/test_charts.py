@@ -1,6 +1,6 @@
 """The server-side SVG bar chart's geometry."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -68,3 +68,13 @@ def test_it_labels_days_for_longer_periods():
     assert chart.x_labels[0].text == "01.03"
     assert len(chart.x_labels) == 16  # every other day when there are many
     assert chart.summary == "Calls per day"
+
+
+def test_it_labels_at_most_16_days_of_a_year():
+    first = date(2026, 1, 1)
+    activity = Activity(
+        by="day", buckets=[Bucket(first + timedelta(days=n), 1, 0, 0) for n in range(365)]
+    )
+    chart = activity_chart(activity)
+    assert len(chart.x_labels) == 16  # every 23rd day: 365 / 23 rounded up
+    assert [label.text for label in chart.x_labels[:2]] == ["01.01", "24.01"]

@@ -5,7 +5,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from monitoring.models import Call, SyncRun, SyncState
 from monitoring.tests.factories import connect
@@ -195,3 +195,21 @@ def test_export_calls_writes_jsonl_for_one_pbx(synced):
 def test_export_calls_refuses_bad_input(args, message):
     with pytest.raises(CommandError, match=message):
         run("export_calls", *args)
+
+
+# -- rebuild_callbacks ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "summary"),
+    [
+        ("en", "Callbacks rebuilt: 0 rows changed."),
+        ("ru", "Обратные звонки пересчитаны: изменено 0 строк."),
+        ("uz", "Qayta qo'ng'iroqlar qayta tuzildi: 0 ta qator o'zgardi."),
+    ],
+)
+def test_rebuild_callbacks_reports_in_the_runs_language(language, summary):
+    with translation.override(language):
+        out, _err = run("rebuild_callbacks")
+
+    assert summary in out

@@ -42,14 +42,14 @@ def read_csv(queryset):
 def test_csv_has_a_header_and_local_iso_times(pbx):
     # 23:30 UTC is already the next day in Tashkent (UTC+5).
     exported_call(pbx, "a", dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC), total_seconds=70,
-              talk_seconds=50, wait_seconds=20, extension="101")  # fmt: skip
+              talk_seconds=50, wait_seconds=20, extension="101", line="712000100")  # fmt: skip
 
     header, row = read_csv(Call.objects.all())
 
     assert header == [str(title) for _key, title in EXPORT_COLUMNS]
     assert row[0] == "2026-03-02T04:30:00+05:00"
     assert row[1:3] == ["Inbound", '="+998901234567"']
-    assert row[6:] == ['="101"', "Answered", "70", "50", "20", "Office"]
+    assert row[6:] == ['="101"', "Answered", "70", "50", "20", "Office", '="712000100"']
 
 
 def test_csv_for_other_programs_writes_numbers_plainly(pbx):

@@ -24,8 +24,9 @@ HEADER = [
     "Talk, seconds",
     "Wait, seconds",
     "PBX",
+    "Line dialled",
 ]
-XLSX_HEADER = [*HEADER[:8], "Total duration", "Talk time", "Wait time", "PBX"]
+XLSX_HEADER = [*HEADER[:8], "Total duration", "Talk time", "Wait time", "PBX", "Line dialled"]
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -62,6 +63,7 @@ def test_the_csv_row_has_every_column_in_local_time(admin_client, pbx):
         total_seconds=75,
         talk_seconds=60,
         wait_seconds=15,
+        line="+998712000100",
     )
     response = admin_client.get(reverse("call_export_csv"), day_query())
     assert csv_rows(response)[1] == [
@@ -77,6 +79,7 @@ def test_the_csv_row_has_every_column_in_local_time(admin_client, pbx):
         "60",
         "15",
         "Main",
+        '="+998712000100"',  # the line dialled, as text too
     ]
 
 

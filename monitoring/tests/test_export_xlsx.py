@@ -89,7 +89,7 @@ def test_the_header_is_frozen_with_an_autofilter_over_every_row(sheet):
     assert [cell.value for cell in sheet[1]] == headers()
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:L3"
+    assert sheet.auto_filter.ref == "A1:M3"  # 13 columns: M
 
 
 def test_each_column_fits_its_header_and_values(sheet):

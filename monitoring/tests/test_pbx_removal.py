@@ -4,6 +4,8 @@ the demo banner stays as long as demo calls are in the figures."""
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -91,3 +93,12 @@ def test_the_demo_banner_stays_while_demo_calls_are_shown(supervisor_client):
     assert DEMO_NOTICE in supervisor_client.get(reverse("call_list")).content.decode()
     remove_pbx(demo)
     assert DEMO_NOTICE not in supervisor_client.get(reverse("call_list")).content.decode()
+
+
+def test_without_a_demo_pbx_the_banner_reads_no_calls(supervisor_client):
+    """The layout runs on every page: with no demo PBX it must not search the calls table."""
+    _pbx("Office", calls=3)
+    with CaptureQueriesContext(connection) as queries:
+        page = supervisor_client.get(reverse("settings")).content.decode()
+    assert DEMO_NOTICE not in page
+    assert not [q["sql"] for q in queries.captured_queries if "monitoring_call" in q["sql"]]

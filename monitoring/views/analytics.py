@@ -1,4 +1,4 @@
-"""The analytics pages: the weekday-by-hour heatmap and who is calling."""
+"""The analytics pages: the weekday-by-hour heatmap, who is calling, queues and IVR."""
 
 from dataclasses import dataclass
 
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import calls_visible_to
 from monitoring.analytics import callers as who
 from monitoring.analytics import heatmap as heat
+from monitoring.analytics import queues as queue_figures
 from monitoring.formatting import EMPTY, duration
 from monitoring.models import Call
 from monitoring.periods import PeriodForm, Preset
@@ -108,3 +109,58 @@ def callers(request):
         "repeaters": who.worst_repeaters(period, calls),
     }
     return render(request, "monitoring/callers.html", context)
+
+
+# The wait-before-abandoning bars' drawing (SVG user units; it scales to its box).
+BAR_WIDTH, BAR_GAP, BARS_HEIGHT = 12, 3, 28
+
+
+@dataclass
+class WaitBar:
+    label: str
+    count: int
+    x: int
+    y: float
+    height: float
+
+
+def wait_bars(figures: queue_figures.Figures) -> list[WaitBar]:
+    """One bar per wait bucket of the abandoned calls, as tall as its share of the highest."""
+    highest = max(figures.abandon_waits, default=0)
+    bars = []
+    for index, count in enumerate(figures.abandon_waits):
+        height = round(BARS_HEIGHT * count / highest, 1) if highest else 0
+        if count and height < 1:
+            height = 1  # a bucket with calls always shows
+        bars.append(
+            WaitBar(
+                label=str(queue_figures.WAIT_BUCKET_LABELS[index]),
+                count=count,
+                x=index * (BAR_WIDTH + BAR_GAP),
+                y=BARS_HEIGHT - height,
+                height=height,
+            )
+        )
+    return bars
+
+
+def queues(request):
+    """Queues and IVR: each service number's offered, answered and abandoned calls, per PBX."""
+    form = period_form(request)
+    period = form.get_period()
+    calls = calls_visible_to(request.user, Call.objects.all())
+    report = queue_figures.queue_report(period, calls)
+    for group in report.pbxes:
+        for service in group.services:
+            service.bars = wait_bars(service.figures)
+    context = {
+        "form": form,
+        "period": period,
+        "report": report,
+        "many_pbxes": len(report.pbxes) > 1,
+        "bucket_labels": [str(label) for label in queue_figures.WAIT_BUCKET_LABELS],
+        "bars_width": len(queue_figures.WAIT_BUCKETS) * (BAR_WIDTH + BAR_GAP) - BAR_GAP,
+        "bars_height": BARS_HEIGHT,
+        "bar_width": BAR_WIDTH,
+    }
+    return render(request, "monitoring/queues.html", context)

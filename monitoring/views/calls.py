@@ -30,6 +30,7 @@ from monitoring.filters import (
 from monitoring.formatting import bidi_escaped, duration, neutral
 from monitoring.models import MISSED_STATUSES, Call, CallStatus, Direction
 from monitoring.numbers import national_number
+from monitoring.pbx_filter import pbxes_visible_to
 from monitoring.periods import Period
 from monitoring.views import exports
 
@@ -138,7 +139,7 @@ class CallPaginator(Paginator):
 
 # The parties' names and numbers, shown without bidirectional controls (the links are made from
 # the numbers as stored).
-_PARTY_COLUMNS = ("from_number", "from_name", "to_number", "to_name", "extension")
+_PARTY_COLUMNS = ("from_number", "from_name", "to_number", "to_name", "extension", "line")
 
 
 def _status_label(statuses: dict, status: str, code: int | None) -> str:
@@ -218,8 +219,13 @@ def _get_call(request, pk) -> Call:
     return get_object_or_404(_visible_calls(request).select_related("pbx"), pk=pk)
 
 
+def _filter_form(request) -> CallFilterForm:
+    """The Calls page's filters, with the PBXes this user may choose from."""
+    return CallFilterForm(request.GET or None, pbxes=pbxes_visible_to(request.user))
+
+
 def call_list(request):
-    form = CallFilterForm(request.GET or None)
+    form = _filter_form(request)
     context = {"form": form, "page": None, "page_sizes": PAGE_SIZES}
     if not request.GET or form.is_valid():
         filters = form.filters if form.is_bound else _default_filters(form)
@@ -252,7 +258,7 @@ def _default_filters(form: CallFilterForm) -> dict:
 
 def _export_filters(request):
     """The filters of an export request, or None when they are not valid."""
-    form = CallFilterForm(request.GET)
+    form = _filter_form(request)
     if request.GET and not form.is_valid():
         return None
     return form.filters if request.GET else _default_filters(form)

@@ -1,7 +1,7 @@
 """The dashboard: the period's KPI tiles, the chart, the per-extension table, the missed calls not
 called back, and the live calls panel (refreshed by htmx through `live_calls`)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -11,15 +11,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.roles import calls_visible_to, live_calls_visible_to
-from monitoring import charts, kpis
+from accounts.roles import (
+    Role,
+    calls_visible_to,
+    live_calls_visible_to,
+    operator_extensions,
+    role_of,
+)
+from monitoring import charts, comparisons, kpis
 from monitoring.agents import agents_and_services
+from monitoring.analytics import agents as agent_figures
 from monitoring.callbacks import figures
 from monitoring.callbacks.queue import callbacks_visible_to
 from monitoring.context_processors import pbx_banners_of
 from monitoring.formatting import EMPTY, duration, local_time, neutral
 from monitoring.models import Call, Callback, LiveCall
+from monitoring.pbx_filter import PbxForm, pbxes_visible_to
 from monitoring.periods import PeriodForm
+from monitoring.views.agent_links import agent_url, agents_table_url
 from providers.messages import words
 from providers.models import PbxConnection
 
@@ -34,7 +43,18 @@ EXTENSION_COLUMNS = [
     ("missed", gettext_lazy("Missed")),
     ("talk", gettext_lazy("Talk time")),
     ("average_talk", gettext_lazy("Average talk")),
+    ("callbacks_made", gettext_lazy("Callbacks")),
+    ("callback_median", gettext_lazy("Callback median")),
 ]
+# The callbacks' columns come from the callbacks, not the calls: the rows are sorted by them here.
+CALLBACK_SORTS = frozenset({"callbacks_made", "callback_median"})
+
+
+def clean_extension_sort(value: str | None) -> str:
+    """The sort GET value if it names a column of the table, else the default."""
+    if value and value.removeprefix("-") in CALLBACK_SORTS:
+        return value
+    return kpis.clean_extension_sort(value)
 
 
 @dataclass
@@ -45,6 +65,7 @@ class Tile:
     definition: str
     tone: str = ""  # "good", "bad" or "" — a colour hint only, the number says it all
     note: str = ""
+    changes: list = field(default_factory=list)  # comparisons.Badge: against earlier periods
 
 
 def _count(value) -> str:
@@ -201,23 +222,35 @@ def extension_columns(sort: str) -> list[dict]:
     return columns
 
 
-def stats_context(request, period, sort) -> dict:
-    calls = calls_visible_to(request.user, Call.objects.all())
+def stats_context(request, period, sort, pbx_form: PbxForm | None = None) -> dict:
+    """The period's figures; `pbx_form`: the PBX filter, when the page has one."""
+    narrow = pbx_form.narrow if pbx_form is not None else (lambda queryset: queryset)
+    calls = narrow(calls_visible_to(request.user, Call.objects.all()))
     # The summary, the chart and the per-extension table read the same calls: one pass.
-    summary, activity, extensions = kpis.dashboard_figures(period, calls, sort)
+    by_callbacks = sort.removeprefix("-") in CALLBACK_SORTS
+    calls_sort = kpis.DEFAULT_EXTENSION_SORT if by_callbacks else sort
+    summary, activity, extensions = kpis.dashboard_figures(period, calls, calls_sort)
     peak = kpis.peak_concurrency(period, calls)
     missed_count, missed = kpis.missed_not_called_back_first(period, calls, MISSED_SHOWN)
-    callbacks = callbacks_visible_to(request.user, Callback.objects.all())
+    callbacks = narrow(callbacks_visible_to(request.user, Callback.objects.all()))
     by_agent = figures.per_extension(period, callbacks)
     for row in extensions:
         agent = by_agent.get(row["extension"])
         row["callbacks_made"] = agent.made if agent else 0
         row["callback_median"] = agent.median if agent else None
+    if by_callbacks:
+        extensions = agent_figures.sort_rows(extensions, sort)
     agents, services = agents_and_services(extensions)
+    _link_agents(request.user, agents, period)
+    tiles = kpi_tiles(summary, peak, missed_count)
+    compared = comparisons.compared(period, summary, calls)
+    for tile in tiles:
+        tile.changes = compared.badges.get(tile.key, [])
     return {
         "period": period,
-        "tiles": kpi_tiles(summary, peak, missed_count)
-        + callback_tiles(figures.figures(period, callbacks)),
+        "compared_with": compared.legend,
+        "pbx_name": pbx_form.chosen_name if pbx_form is not None else "",
+        "tiles": tiles + callback_tiles(figures.figures(period, callbacks)),
         "chart": charts.activity_chart(activity),
         "missed_numbers": missed,
         "missed_count": missed_count,
@@ -227,6 +260,26 @@ def stats_context(request, period, sort) -> dict:
         "extension_columns": extension_columns(sort),
         "stats_refresh_seconds": settings.SYNC_INTERVAL_SECONDS,
     }
+
+
+def _link_agents(user, rows: list[dict], period) -> None:
+    """Give each agent row the `url` of its agent page (the page's period kept). An operator's
+    extensions are on the PBXes they work on; for supervisors, an extension several PBXes list
+    links to the agents table narrowed to it."""
+    if role_of(user) >= Role.SUPERVISOR:
+        pbxes = agent_figures.pbx_of_extensions([row["extension"] for row in rows])
+        for row in rows:
+            pbx_id = pbxes[row["extension"]]
+            if pbx_id is None:
+                row["url"] = agents_table_url(period, row["extension"])
+            else:
+                row["url"] = agent_url(pbx_id, row["extension"], period)
+        return
+    own = operator_extensions(user)
+    for row in rows:
+        pbx_ids = [pbx_id for pbx_id, mine in own.items() if row["extension"] in mine]
+        if len(pbx_ids) == 1:
+            row["url"] = agent_url(pbx_ids[0], row["extension"], period)
 
 
 # -- Live calls -----------------------------------------------------------------------------------
@@ -335,8 +388,11 @@ def live_context(request) -> dict:
 def dashboard(request):
     form = PeriodForm(request.GET)
     period = form.get_period()
-    sort = kpis.clean_extension_sort(request.GET.get("sort"))
-    context = {"form": form, **stats_context(request, period, sort)}
+    sort = clean_extension_sort(request.GET.get("sort"))
+    pbx_form = PbxForm(request.GET, pbxes=pbxes_visible_to(request.user))
+    context = {"form": form, "pbx_form": pbx_form, **stats_context(request, period, sort, pbx_form)}
+    if pbx_form.shown:
+        context["period_extra_fields"] = "monitoring/partials/pbx_field.html"
     if request.htmx and request.htmx.target == STATS_TARGET:
         return render(request, "monitoring/partials/stats.html", context)
     context.update(live_context(request))

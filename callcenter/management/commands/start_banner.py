@@ -5,6 +5,7 @@ import urllib.request
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from callcenter.management.commands.ensure_admin import demo_admin_file
@@ -46,15 +47,15 @@ class Command(BaseCommand):
             time.sleep(0.5)
         time.sleep(2)  # let the worker's start-up lines go by first
         bar = "=" * 60
-        lines = [bar, f"Open {url}"]
+        lines = [bar, _("Open %(url)s") % {"url": url}]
         login = demo_login()
         if login:
             lines += [
-                f"  login:    {login[0]}",
-                f"  password: {login[1]}",
-                "Change the password after you sign in.",
+                "  " + _("login:") + f" {login[0]}",
+                "  " + _("password:") + f" {login[1]}",
+                _("Change the password after you sign in."),
             ]
-        lines += ["Ctrl-C stops everything.", bar]
+        lines += [_("Ctrl-C stops everything."), bar]
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
         self.stdout.flush()
         # Stay up (a process that ends stops `make run`) until Ctrl-C or honcho's SIGTERM.

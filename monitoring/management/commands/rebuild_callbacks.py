@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from monitoring.callbacks import derive
 
@@ -12,6 +13,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         changed = derive.rebuild(
-            progress=lambda done, total: self.stdout.write(f"  {done} of {total} numbers…")
+            progress=lambda done, total: self.stdout.write(
+                "  " + _("%(done)s of %(total)s numbers…") % {"done": done, "total": total}
+            )
         )
-        self.stdout.write(self.style.SUCCESS(f"Callbacks rebuilt: {changed} row(s) changed."))
+        done = ngettext(
+            "Callbacks rebuilt: %(count)s row changed.",
+            "Callbacks rebuilt: %(count)s rows changed.",
+            changed,
+        )
+        self.stdout.write(self.style.SUCCESS(done % {"count": changed}))

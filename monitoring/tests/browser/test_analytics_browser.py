@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from callcenter.tests.browser.accessibility import axe_violations
 from monitoring.tests.factories import described_call
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,3 +59,41 @@ def test_who_is_calling_fits_a_laptop_and_a_phone(logged_in_page, live_server, p
     assert page.locator('[data-origin="beeline"] td').first.inner_text() == "2"
     assert page.locator('[data-number="901234567"]').is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_queues_and_ivr_fit_a_laptop_and_a_phone(logged_in_page, live_server, pbx, width, height):
+    from monitoring.tests.factories import make_pbx
+    from providers.models import DirectoryEntry
+
+    branch = make_pbx("Branch")
+    for owner, number, kind in [(pbx, "800", 5), (pbx, "700", 6), (branch, "850", 5)]:
+        DirectoryEntry.objects.create(
+            pbx=owner, number=number, name="Qo'ng'iroqlar navbati — asosiy bo'lim (sotuv)",
+            kind=kind, seen_at=timezone.now(),
+        )  # fmt: skip
+    now = timezone.now()
+    for n, (status, total, talk) in enumerate(
+        [("answered", 70, 60), ("no_answer", 5, 0), ("no_answer", 45, 0), ("no_answer", 400, 0)]
+    ):
+        described_call(pbx, now - timedelta(minutes=10 + n), "inbound", status, total, talk,
+                       f"90123456{n}", "800")  # fmt: skip
+    page = logged_in_page
+    page.set_viewport_size({"width": width, "height": height})
+
+    today = timezone.localtime(now, TASHKENT).date()
+    query = f"?period=custom&start={today - timedelta(days=1)}&end={today}"
+    page.goto(live_server.url + reverse("queues") + query)
+
+    queue = page.locator('.queue-table tr[data-number="800"]')
+    assert queue.locator('[data-figure="offered"]').inner_text() == "4"
+    assert queue.locator('[data-figure="abandoned"]').inner_text() == "3"
+    bars = queue.locator("rect.wait-bar")
+    assert bars.count() == 6
+    box = queue.locator("svg.wait-bars").bounding_box()
+    assert box["width"] > 0 and box["height"] > 0
+    heights = [float(bars.nth(n).get_attribute("height")) for n in range(6)]
+    assert [h > 0 for h in heights] == [True, False, True, False, False, True]
+    assert page.locator("section.queue-pbx h2").all_inner_texts() == ["Branch", "Main"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert axe_violations(page) == []

@@ -84,3 +84,32 @@ def test_the_call_page_and_a_numbers_history_open_from_the_list(page, live_serve
     assert page.inner_text("#number-total") == "2"
     screenshot(page, "number-history")
     assert settings.TIME_ZONE == "Asia/Tashkent"
+
+
+def test_choosing_a_pbx_on_a_phone_lists_and_exports_only_its_calls(page, live_server):
+    main = make_pbx()
+    branch = make_pbx("Branch", host="branch.example.uz")
+    start = timezone.localtime().replace(hour=0, minute=5, second=0, microsecond=0)
+    for n, pbx in enumerate([main, branch, main, branch, branch]):
+        make_call(pbx, start + dt.timedelta(minutes=n), from_name=f"{pbx.name} caller {n}")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/calls/")
+    assert page.locator("#id_pbx option").all_inner_texts() == ["All", "Branch", "Main"]
+    page.select_option("#id_pbx", label="Branch")
+    page.click("input[type=submit][value=Filter]")
+    page.wait_for_url(f"**pbx={branch.pk}**")
+    rows = page.locator("#calls-table tbody tr[data-call]")
+    assert rows.count() == 3
+    assert all("Branch caller" in text for text in rows.all_inner_texts())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "calls-pbx-390")
+
+    with page.expect_download() as download_info:
+        page.click("text=Export CSV")
+    content = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+    exported = list(csv.reader(io.StringIO(content)))[1:]
+    assert sorted(row[3] for row in exported) == [
+        "Branch caller 1",
+        "Branch caller 3",
+        "Branch caller 4",
+    ]

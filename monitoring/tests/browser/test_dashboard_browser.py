@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from browser_fixtures import screenshot
 from monitoring.models import LiveCall, LiveSnapshot
 from monitoring.periods import local_today
 from monitoring.tests.dashboard_data import expected, make_day
-from monitoring.tests.factories import live_snapshot
+from monitoring.tests.factories import live_snapshot, make_pbx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -116,3 +117,42 @@ def test_the_language_switcher_turns_the_dashboard_russian_and_english(logged_in
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator('select[name="period"] option[value="today"]').inner_text() == "Today"
     assert "Total calls" in page.locator('[data-kpi="total"] .kpi-label').text_content()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (390, 844)])
+def test_each_figure_shows_its_changes_inside_its_tile_and_the_page_fits(
+    logged_in_page, live_server, pbx, width, height
+):
+    day = local_today() - timedelta(days=1)
+    make_day(pbx, day, outside=False)
+    make_day(pbx, day - timedelta(days=7), outside=False)
+    make_pbx("Samarqand filiali")  # a second PBX: the PBX filter shows beside the period
+    page = logged_in_page
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{live_server.url}{reverse('dashboard')}?period=custom&start={day}&end={day}")
+    # Eleven figures, each against the day before and the same day a week before.
+    badges = page.locator(".kpi-change")
+    assert badges.count() == 22
+    total = page.locator('[data-kpi="total"] .kpi-change')
+    # The day before had no calls: +9; a week before, the same calls: unchanged.
+    shown = total.locator("[aria-hidden=true]")
+    assert shown.nth(0).inner_text().split() == ["▲", f"+{expected()['total']}"]
+    assert shown.nth(1).inner_text().split() == ["=", "0%"]
+    # Uzbek tooltips say what each compares with.
+    assert total.nth(1).get_attribute("title").startswith("Bir hafta oldingi xuddi shu kun")
+    # More missed calls than the day before: red.
+    missed = page.locator('[data-kpi="inbound_missed"] .kpi-change').first
+    assert "kpi-change-bad" in missed.get_attribute("class")
+    red = missed.evaluate("e => getComputedStyle(e).color")
+    quiet = page.locator('[data-kpi="total"] .kpi-change').first.evaluate(
+        "e => getComputedStyle(e).color"
+    )
+    assert red != quiet
+    for tile in page.locator(".kpi-tile:has(.kpi-change)").all():
+        box = tile.bounding_box()
+        for badge in tile.locator(".kpi-change").all():
+            inner = badge.bounding_box()
+            assert inner["x"] >= box["x"] and inner["x"] + inner["width"] <= box["x"] + box["width"]
+    assert page.locator('select[name="pbx"]').is_visible()
+    screenshot(page, f"dashboard-changes-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

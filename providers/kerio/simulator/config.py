@@ -19,6 +19,13 @@ class SimulatorConfig:
     customer dialled: "" not at all, "field" in a ``DID`` field beside the extension in TO_NUM,
     "called" in TO_NUM itself (the extension that took the call is then not written).
 
+    ``queue_records`` makes the inbound calls to the call queue (800) and the IVR (700) end as
+    such calls do — answered by an agent or the menu after a wait, or abandoned by the caller
+    after a second to ten minutes — and chooses how the queue writes them: "call", one record
+    per caller's call (TO the queue); "legs", one record per agent the queue rang, every leg with
+    the call's start, caller and TO (`demo.queue_legs`). Empty (the default): such calls are
+    made like any other. Public sources do not say which shape a real box writes.
+
     ``rate`` is new live calls per minute (0: no live traffic); ``time_scale`` shrinks the live
     calls' ring and talk times (0.01 turns a 2-minute call into 1.2 s). ``now`` pins the end of
     the generated history (epoch seconds) so a seed gives exactly the same records.
@@ -53,3 +60,4 @@ class SimulatorConfig:
     lockout_seconds: float = 600.0
     rejects_transcode: bool = False
     inbound_line: str = ""  # or "field", "called"
+    queue_records: str = ""  # "", "call" or "legs"

@@ -57,6 +57,16 @@ DAY_WEIGHTS = [1, 1, 1, 1, 0.95, 0.45, 0.2]  # Monday .. Sunday
 # rest are never called back (or call again themselves).
 CALLED_BACK_SOON, CALLED_BACK_LATE = 0.45, 0.25
 
+# How a call queue's callers fare when the simulator shapes queue calls (``queue_records``): the
+# share an agent answers, the queue's ring timeout per agent, and how long the others wait
+# before hanging up: (weight, shortest, longest seconds), one range per bucket of the page.
+QUEUE_ANSWERED_SHARE = 0.7
+QUEUE_VOICEMAIL_SHARE = 0.05
+QUEUE_RING_SECONDS = 15
+QUEUE_ABANDON_WAITS = [(20, 0, 9), (25, 10, 29), (20, 30, 59), (15, 60, 119), (12, 120, 299),
+                       (8, 300, 600)]  # fmt: skip
+QUEUE_RECORD_SHAPES = ("call", "legs")
+
 STATUS_WEIGHTS = [
     (ANSWERED, 70), (NO_ANSWER, 13), (BUSY, 7), (FAILED, 5), (VOICEMAIL_ANSWERED, 3), (BARRED, 2)
 ]  # fmt: skip
@@ -112,10 +122,15 @@ class CallPlan:
 
 
 class CallFactory:
-    """Makes plausible calls: inbound from a pool of returning customers, outbound, internal."""
+    """Makes plausible calls: inbound from a pool of returning customers, outbound, internal.
 
-    def __init__(self, rng: random.Random):
+    With ``queue_calls``, an inbound call to the call queue or the IVR ends as such calls do
+    (`queue_outcome`): an agent (or the IVR) answers after a wait, or the caller gives up after
+    anything from a second to ten minutes; without it, like any other call."""
+
+    def __init__(self, rng: random.Random, queue_calls: bool = False):
         self.rng = rng
+        self.queue_calls = queue_calls
         self.lines = [e for e in directory() if e["EXTENSION_TYPE_ID"] == LINE]
         self.services = [e for e in directory() if e["EXTENSION_TYPE_ID"] in (QUEUE, IVR)]
         self.customers = [
@@ -134,6 +149,8 @@ class CallFactory:
             if rng.random() < 0.04:
                 number, name = rng.choice(["", "anonymous"]), ""
             target = rng.choice(self.services) if rng.random() < 0.4 else line
+            if self.queue_calls and target["EXTENSION_TYPE_ID"] in (QUEUE, IVR):
+                status, ring, talk = self.queue_outcome(target["EXTENSION_TYPE_ID"])
             return CallPlan(number, name, EXTERNAL, target["TEL_NUM"], target["DESCRIPTION"],
                             target["EXTENSION_TYPE_ID"], status, ring, talk)  # fmt: skip
         if kind < 0.85:  # outbound
@@ -164,6 +181,23 @@ class CallFactory:
                         EXTERNAL, ANSWERED, ring, talk)  # fmt: skip
         return delay, back
 
+    def queue_outcome(self, kind: int) -> tuple[int, int, int]:
+        """(status, wait, talk) of an inbound call to the call queue or the IVR."""
+        rng = self.rng
+        if kind == IVR:  # the menu answers at once; a few hang up while it picks up
+            if rng.random() < 0.92:
+                return ANSWERED, rng.randint(0, 3), rng.randint(8, 120)
+            return NO_ANSWER, rng.randint(0, 6), 0
+        roll = rng.random()
+        if roll < QUEUE_ANSWERED_SHARE:
+            wait = min(int(rng.expovariate(1 / 25)), 900)
+            return ANSWERED, wait, self._durations(ANSWERED)[1]
+        if roll < QUEUE_ANSWERED_SHARE + QUEUE_VOICEMAIL_SHARE:
+            return VOICEMAIL_ANSWERED, rng.randint(60, 180), rng.randint(5, 60)
+        weights, lows, highs = zip(*QUEUE_ABANDON_WAITS, strict=True)
+        bucket = rng.choices(range(len(weights)), weights=weights)[0]
+        return NO_ANSWER, rng.randint(lows[bucket], highs[bucket]), 0
+
     def _durations(self, status: int) -> tuple[int, int]:
         rng = self.rng
         if status == ANSWERED:
@@ -182,17 +216,47 @@ class CallFactory:
         return rng.randint(0, 3), 0
 
 
+def queue_legs(record: dict) -> list[dict]:
+    """A call to the call queue as one record per leg: the queue rings its agents one after
+    another, QUEUE_RING_SECONDS each, until one answers or the caller gives up. Every leg keeps
+    the call's start, caller and queue (TO); an agent who did not answer is a no-answer leg
+    ending when their ringing stopped, the last leg ends the call as the single record did (its
+    status, wait and talk). Any other record stays as it is."""
+    if record.get("TO_TYPE") != QUEUE:
+        return [record]
+    talk = record["ANSWERED_DURATION"]
+    wait = record["CALL_DURATION"] - talk
+    legs = []
+    for ended in range(QUEUE_RING_SECONDS, wait, QUEUE_RING_SECONDS):
+        legs.append({**record, "CALL_DURATION": ended, "ANSWERED_DURATION": 0, "STATUS": NO_ANSWER})
+    legs.append(dict(record))
+    return legs
+
+
+def shaped(records: list[dict], queue_records: str) -> list[dict]:
+    """The records as a PBX writing queue calls in that shape ("legs": `queue_legs`) has them."""
+    if queue_records != "legs":
+        return records
+    return [leg for record in records for leg in queue_legs(record)]
+
+
 def _hour_weight(moment: dt.datetime) -> float:
     local = moment.astimezone(TASHKENT)
     return HOUR_WEIGHTS[local.hour] * DAY_WEIGHTS[local.weekday()]
 
 
-def history(rng: random.Random, size: int, days: int, now: float) -> list[dict]:
+def history(
+    rng: random.Random, size: int, days: int, now: float, queue_records: str = ""
+) -> list[dict]:
     """``size`` finished calls over the last ``days`` days, in hang-up order, with a few twins;
-    customers' missed calls are called back soon, late or never (`CallFactory.callback_for`)."""
+    customers' missed calls are called back soon, late or never (`CallFactory.callback_for`).
+
+    ``queue_records`` ("call" or "legs") shapes the calls to the queue and the IVR as such
+    calls end, written one record per call or one per leg (`queue_legs`: then there are more
+    records than ``size``); empty: like any other call."""
     if size <= 0:
         return []
-    factory = CallFactory(rng)
+    factory = CallFactory(rng, queue_calls=bool(queue_records))
     first_hour = int(now - max(days, 1) * 86400) // 3600 * 3600
     hours = list(range(first_hour, int(now), 3600))
     weights = [_hour_weight(dt.datetime.fromtimestamp(h, dt.UTC)) for h in hours]
@@ -216,6 +280,7 @@ def history(rng: random.Random, size: int, days: int, now: float) -> list[dict]:
                 records.append(back.record(back_start))
     # Two distinct calls can look identical (same second, numbers, durations): keep such twins.
     records += [dict(rng.choice(records)) for _ in range(twins)]
+    records = shaped(records, queue_records)
     records.sort(key=lambda r: r["TIMESTAMP"] + r["CALL_DURATION"])
     return records
 

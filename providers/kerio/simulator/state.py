@@ -72,7 +72,11 @@ class SimState:
         self._failures: dict[str, list[float]] = {}
         self._locked_until: dict[str, float] = {}
         now = config.now if config.now is not None else clock()
-        self.add_history(demo.history(self.rng, config.history_size, config.days, now))
+        if config.queue_records not in ("", *demo.QUEUE_RECORD_SHAPES):
+            raise ValueError(f"queue_records: {config.queue_records!r}")
+        self.add_history(
+            demo.history(self.rng, config.history_size, config.days, now, config.queue_records)
+        )
 
     # -- history -------------------------------------------------------------------------------
 
@@ -151,7 +155,8 @@ class SimState:
                 call.answered_at = self.clock()
 
     def end_call(self, live_id: int, status: int | None = None) -> dict:
-        """Hang up: the call leaves the live list and enters the history stamped with its start."""
+        """Hang up: the call leaves the live list and enters the history stamped with its start
+        (a queue's call as its legs with ``queue_records="legs"``: the last one is returned)."""
         with self.lock:
             call = self.live.pop(live_id)
             now = self.clock()
@@ -170,7 +175,7 @@ class SimState:
                 "FROM_TYPE": call.from_type,
                 "TO_TYPE": call.to_type,
             }
-            return self.add_history([record])[0]
+            return self.add_history(demo.shaped([record], self.config.queue_records))[-1]
 
     def live_calls(self) -> list[dict]:
         with self.lock:

@@ -28,7 +28,7 @@ class TrafficGenerator(threading.Thread):
         self.rate = rate
         self.time_scale = time_scale
         self.rng = random.Random(seed)
-        self.factory = demo.CallFactory(self.rng)
+        self.factory = demo.CallFactory(self.rng, queue_calls=bool(state.config.queue_records))
         self.halt = threading.Event()
         self.calls: dict[int, _Progress] = {}
         # Calls back to customers whose call was missed: (when, plan), started when due.

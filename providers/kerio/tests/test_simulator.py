@@ -320,3 +320,88 @@ def test_the_demo_history_holds_calls_back_after_missed_calls():
         elif record["FROM_TYPE"] == demo.LINE and record["STATUS"] == demo.ANSWERED:
             returned += missed_at.pop(record["TO_NUM"], None) is not None
     assert returned > 100
+
+
+# -- calls to the call queue and the IVR (queue_records) ---------------------------------------
+
+QUEUE_WORLD = {"history_size": 1500, "seed": 3, "now": 1_767_225_600.0}
+
+
+def to_number(history, number):
+    return [r for r in history if r["TO_NUM"] == number]
+
+
+def test_queue_calls_are_answered_after_a_wait_or_abandoned_after_up_to_ten_minutes():
+    history = KerioSimulator(queue_records="call", **QUEUE_WORLD).history_snapshot()
+    queue, menu = to_number(history, "800"), to_number(history, "700")
+    waits = [r["CALL_DURATION"] - r["ANSWERED_DURATION"] for r in queue if r["STATUS"] == 3]
+
+    assert {r["STATUS"] for r in queue} == {3, 4, 6}  # abandoned, answered, voicemail
+    assert {r["STATUS"] for r in menu} == {3, 4}
+    assert all(r["ANSWERED_DURATION"] == 0 for r in queue if r["STATUS"] == 3)
+    # The abandoning callers waited anything from a few seconds to more than five minutes.
+    assert min(waits) < 10 and max(waits) >= 300
+    assert 0.6 < sum(r["STATUS"] == 4 for r in queue) / len(queue) < 0.8
+
+
+def test_by_default_queue_calls_are_made_like_any_other():
+    history = KerioSimulator(**QUEUE_WORLD).history_snapshot()
+
+    assert {1, 2, 5} & {r["STATUS"] for r in to_number(history, "800")}
+    assert history == KerioSimulator(queue_records="", **QUEUE_WORLD).history_snapshot()
+
+
+def test_per_leg_the_queue_writes_one_record_per_agent_it_rang():
+    per_call = KerioSimulator(queue_records="call", **QUEUE_WORLD).history_snapshot()
+    per_leg = KerioSimulator(queue_records="legs", **QUEUE_WORLD).history_snapshot()
+    legs = Counter()
+    for record in to_number(per_leg, "800"):
+        legs[(record["FROM_NUM"], record["TIMESTAMP"])] += 1
+
+    def key(record):
+        return sorted(record.items())
+
+    # Every other record is the same; each queue call became its legs.
+    others = [r for r in per_call if r["TO_NUM"] != "800"]
+    assert sorted(map(key, others)) == sorted(key(r) for r in per_leg if r["TO_NUM"] != "800")
+    assert len(legs) == len(to_number(per_call, "800"))
+    for call in to_number(per_call, "800"):
+        wait = call["CALL_DURATION"] - call["ANSWERED_DURATION"]
+        mine = sorted(
+            (r for r in to_number(per_leg, "800")
+             if (r["FROM_NUM"], r["TIMESTAMP"]) == (call["FROM_NUM"], call["TIMESTAMP"])),
+            key=lambda r: r["CALL_DURATION"],
+        )  # fmt: skip
+        # An agent rings 15 s; then the next one. The last leg ends the call as it ended.
+        assert len(mine) == max(1, -(-wait // 15)), call
+        assert mine[-1] == call
+        assert [(r["STATUS"], r["CALL_DURATION"], r["ANSWERED_DURATION"]) for r in mine[:-1]] == [
+            (3, 15 * n, 0) for n in range(1, len(mine))
+        ]
+    assert max(legs.values()) > 3
+
+
+def test_a_live_queue_call_ends_as_its_legs(make_kerio_simulator):
+    simulator = make_kerio_simulator(queue_records="legs", history_size=0)
+    clock = [1_800_000_000.0]
+    simulator.state.clock = lambda: clock[0]
+    live_id = simulator.start_call("+998901112233", "800")
+    clock[0] += 35  # two agents did not answer, the third did after 5 s
+    simulator.answer_call(live_id)
+    clock[0] += 60
+
+    last = simulator.end_call(live_id)
+
+    history = simulator.history_snapshot()
+    assert [(r["STATUS"], r["CALL_DURATION"], r["ANSWERED_DURATION"]) for r in history] == [
+        (3, 15, 0), (3, 30, 0), (4, 95, 60)
+    ]  # fmt: skip
+    assert last == history[-1]
+    assert {(r["FROM_NUM"], r["TO_NUM"], r["TIMESTAMP"]) for r in history} == {
+        ("+998901112233", "800", 1_800_000_000)
+    }
+
+
+def test_an_unknown_queue_shape_is_refused():
+    with pytest.raises(ValueError, match="queue_records"):
+        KerioSimulator(queue_records="per-agent", history_size=10)

@@ -66,6 +66,15 @@ class Command(BaseCommand):
                 "or the called number."
             ),
         )
+        add(
+            "--queue-records",
+            choices=["call", "legs"],
+            default="",
+            help=gettext_lazy(
+                "Make the calls to the call queue and the IVR wait, get answered or be "
+                "abandoned as such calls do, written one record per call or one per leg."
+            ),
+        )
 
     def handle(self, *args, **options):
         config = SimulatorConfig(
@@ -82,6 +91,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             with_ids=options["with_ids"],
             inbound_line="" if options["inbound_line"] == "none" else options["inbound_line"],
+            queue_records=options["queue_records"],
         )
         simulator = KerioSimulator(config)
         try:

@@ -71,7 +71,7 @@ def restore_former_hours(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0001_initial'),
+        ('alerts', '0002_digests'),
         ('accounts', '0007_verbose_names'),
         ('monitoring', '0009_default_working_hours'),
     ]
@@ -120,17 +120,17 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='incident',
             name='rule',
-            field=models.CharField(choices=[('missed_call', 'A missed call in business hours'), ('unhealthy', 'The system is unhealthy, and when it recovers'), ('callback_overdue', 'A callback still open too long'), ('service_level', 'The service level drops below the target'), ('inbound_silence', 'No inbound calls when they usually come')], max_length=20),
+            field=models.CharField(choices=[('missed_call', 'A missed call in business hours'), ('unhealthy', 'The system is unhealthy, and when it recovers'), ('callback_overdue', 'A callback still open too long'), ('service_level', 'The service level drops below the target'), ('inbound_silence', 'No inbound calls when they usually come'), ('daily_digest', 'Daily digest'), ('weekly_digest', 'Weekly digest')], max_length=20),
         ),
         migrations.AlterField(
             model_name='notification',
             name='event',
-            field=models.CharField(choices=[('missed_call', 'Missed call'), ('unhealthy', 'Problem'), ('recovered', 'Recovered'), ('callback_overdue', 'Callback overdue'), ('service_level_low', 'Service level below target'), ('service_level_ok', 'Service level recovered'), ('inbound_silence', 'No inbound calls'), ('inbound_resumed', 'Inbound calls again'), ('test', 'Test message')], max_length=30),
+            field=models.CharField(choices=[('missed_call', 'Missed call'), ('unhealthy', 'Problem'), ('recovered', 'Recovered'), ('callback_overdue', 'Callback overdue'), ('service_level_low', 'Service level below target'), ('service_level_ok', 'Service level recovered'), ('inbound_silence', 'No inbound calls'), ('inbound_resumed', 'Inbound calls again'), ('test', 'Test message'), ('daily_digest', 'Daily digest'), ('weekly_digest', 'Weekly digest')], max_length=30),
         ),
         migrations.AlterField(
             model_name='rule',
             name='kind',
-            field=models.CharField(choices=[('missed_call', 'A missed call in business hours'), ('unhealthy', 'The system is unhealthy, and when it recovers'), ('callback_overdue', 'A callback still open too long'), ('service_level', 'The service level drops below the target'), ('inbound_silence', 'No inbound calls when they usually come')], max_length=20, unique=True, verbose_name='rule'),
+            field=models.CharField(choices=[('missed_call', 'A missed call in business hours'), ('unhealthy', 'The system is unhealthy, and when it recovers'), ('callback_overdue', 'A callback still open too long'), ('service_level', 'The service level drops below the target'), ('inbound_silence', 'No inbound calls when they usually come'), ('daily_digest', 'Daily digest'), ('weekly_digest', 'Weekly digest')], max_length=20, unique=True, verbose_name='rule'),
         ),
         migrations.RunPython(keep_former_hours, restore_former_hours),
         migrations.RemoveField(
