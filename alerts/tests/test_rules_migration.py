@@ -29,8 +29,9 @@ def before():
 @pytest.fixture
 def rules(before):
     # The working week made Monday to Saturday 09:00 to 18:00 …
-    before.get_model("monitoring", "WorkingHours").objects.filter(weekday=5).update(
-        opens=dt.time(9), closes=dt.time(18)
+    # (a weekday without a row has the default hours: a flushed database has none)
+    before.get_model("monitoring", "WorkingHours").objects.update_or_create(
+        weekday=5, defaults={"opens": dt.time(9), "closes": dt.time(18)}
     )
     Rule = before.get_model("alerts", "Rule")
     # … which the health rule's default hours match, and the missed-call rule's do not.
