@@ -160,8 +160,10 @@ def set_up(moment: datetime) -> dict:
     operator.groups.add(Group.objects.get_or_create(name=GROUP_NAMES[Role.OPERATOR])[0])
     pbx = PbxConnection.objects.get(name="Bench PBX")
     OperatorProfile.objects.get_or_create(user=operator, pbx=pbx, defaults={"extensions": "101"})
+    from alerts.rules import EVALUATORS
+
     rules = {}
-    for kind in Rule.Kind.values:
+    for kind in EVALUATORS:  # the digests run on their own schedule
         rule, _ = Rule.objects.update_or_create(
             kind=kind,
             defaults={
@@ -205,7 +207,7 @@ def child(args) -> dict:
 
     # The PBX synced a moment ago, as the health check expects.
     SyncState.objects.filter(pbx=pbx).update(last_success_at=moment - timedelta(seconds=20))
-    for kind in Rule.Kind.values:
+    for kind in EVALUATORS:
         EVALUATORS[kind](fresh(kind), moment)  # the steady state: past the first evaluation
         results[kind] = measure(kind, lambda k=kind: EVALUATORS[k](fresh(k), moment), args.repeat)
     results["all_rules"] = measure("all_rules", lambda: all_rules.evaluate_all(moment), args.repeat)
