@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alerts.audience import INCIDENT_KINDS
 from alerts.digests.schedule import send_time
 from alerts.models import Channel, Language, Rule
 from providers.forms import WriteOnlyPasswordField
@@ -55,6 +56,17 @@ class ChannelForm(forms.ModelForm):
         return cleaned
 
 
+# Each kind's own settings, shown on its form only.
+RULE_SETTINGS = {
+    Rule.Kind.MISSED_CALL: [],
+    Rule.Kind.UNHEALTHY: [],
+    Rule.Kind.CALLBACK_OVERDUE: ["overdue_minutes"],
+    Rule.Kind.SERVICE_LEVEL: ["target_percent", "min_calls", "margin_percent", "recovery_minutes"],
+    Rule.Kind.INBOUND_SILENCE: ["silence_minutes", "usual_calls", "history_weeks"],
+}
+ALL_SETTINGS = [name for names in RULE_SETTINGS.values() for name in names]
+
+
 class RuleForm(forms.ModelForm):
     class Meta:
         model = Rule
@@ -62,9 +74,7 @@ class RuleForm(forms.ModelForm):
             "enabled",
             "channels",
             "recipients",
-            "business_start",
-            "business_end",
-            "business_days",
+            *ALL_SETTINGS,
             "quiet_start",
             "quiet_end",
             "quiet_mode",
@@ -74,21 +84,32 @@ class RuleForm(forms.ModelForm):
             "recipients": forms.CheckboxSelectMultiple,
         }
         help_texts = {
-            "business_days": _(
-                "Weekday numbers, 1 Monday … 7 Sunday: 123456 is Monday to Saturday."
-            ),
             "quiet_start": _("Tashkent time. Leave both empty for no quiet hours."),
+            "overdue_minutes": _(
+                "Counted in working hours (Admin → Working hours): a call missed at 17:50 "
+                "with hours until 18:00 is 30 minutes overdue at 09:20 the next working day. "
+                "A callback someone has taken but not closed still counts."
+            ),
+            "min_calls": _("The last hour, rolling; only in working hours."),
+            "history_weeks": _("Learned from the stored calls, Tashkent time."),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        kind = self.instance.kind
+        for name in ALL_SETTINGS:
+            if name not in RULE_SETTINGS.get(kind, []):
+                self.fields.pop(name, None)
         self.fields["recipients"].queryset = get_user_model().objects.filter(is_active=True)
-
-    def clean_business_days(self):
-        days = self.cleaned_data["business_days"]
-        if not days or any(day not in "1234567" for day in days):
-            raise forms.ValidationError(_("Write weekday numbers from 1 (Monday) to 7 (Sunday)."))
-        return "".join(sorted(set(days)))
+        if kind in INCIDENT_KINDS:
+            self.fields["recipients"].help_text = _(
+                "Only supervisors and administrators receive these messages."
+            )
+        elif kind in (Rule.Kind.MISSED_CALL, Rule.Kind.CALLBACK_OVERDUE):
+            self.fields["recipients"].help_text = _(
+                "Operators receive only the calls and callbacks of their own extensions. "
+                "Business hours are the working hours of Admin → Working hours."
+            )
 
     def clean(self):
         cleaned = super().clean()

@@ -100,6 +100,108 @@ def _recovered(params: dict, language: str) -> Message:
     )
 
 
+def _number(value) -> str:
+    """62.5 → "62.5", 60.0 → "60"."""
+    return f"{value:g}" if isinstance(value, int | float) else str(value or 0)
+
+
+def _with_pbx(subject: str, params: dict) -> str:
+    return f"{subject} — {params['pbx']}" if params.get("pbx") else subject
+
+
+def _caller(params: dict) -> str:
+    caller = params.get("number") or _("a hidden number")
+    return f"{params['name']} ({caller})" if params.get("name") else caller
+
+
+def _callback_overdue(params: dict, language: str) -> Message:
+    owner = params.get("owner")
+    return Message(
+        _("Not called back yet: %(caller)s") % {"caller": _caller(params)},
+        [
+            _("Still open %(minutes)s working minutes after the missed call of %(time)s.")
+            % {"minutes": params.get("minutes"), "time": shown_time(params.get("first_missed_at"))},
+            _("Missed calls: %(count)s") % {"count": params.get("attempts", 1)},
+            _("Taken by %(owner)s, not done yet.") % {"owner": owner}
+            if owner
+            else _("Nobody has taken it yet."),
+            _("PBX: %(pbx)s") % {"pbx": params.get("pbx", "")},
+        ],
+    )
+
+
+def _level_line(params: dict) -> str:
+    return _(
+        "Last hour: %(within)s of %(inbound)s inbound calls answered within %(seconds)s seconds."
+    ) % {key: params.get(key) for key in ("within", "inbound", "seconds")}
+
+
+def _service_level_low(params: dict, language: str) -> Message:
+    subject = _("Service level %(level)s%% is below the target of %(target)s%%") % {
+        "level": _number(params.get("level")),
+        "target": params.get("target"),
+    }
+    return Message(
+        _with_pbx(subject, params),
+        [_level_line(params), _("Since: %(time)s") % {"time": shown_time(params.get("opened_at"))}],
+    )
+
+
+def _service_level_ok(params: dict, language: str) -> Message:
+    now = params.get("recovery") or {}
+    if now.get("level") is not None:
+        subject = _("Service level recovered: %(level)s%%") % {"level": _number(now["level"])}
+        state = _level_line(now)
+    else:
+        subject = _("Service level: the drop is over")
+        state = _("Too few inbound calls in the last hour to measure it.")
+    return Message(
+        _with_pbx(subject, params),
+        [
+            _("Below the target from %(start)s to %(end)s.")
+            % {
+                "start": shown_time(params.get("opened_at")),
+                "end": shown_time(params.get("resolved_at")),
+            },
+            state,
+        ],
+    )
+
+
+def _inbound_silence(params: dict, language: str) -> Message:
+    subject = _("No inbound calls for %(minutes)s minutes") % {"minutes": params.get("minutes")}
+    last = params.get("last_call_at")
+    return Message(
+        _with_pbx(subject, params),
+        [
+            _(
+                "This weekday and hour usually bring %(usual)s inbound calls (the median of the "
+                "last %(weeks)s weeks)."
+            )
+            % {"usual": _number(params.get("usual")), "weeks": params.get("weeks")},
+            _("Last inbound call: %(time)s") % {"time": shown_time(last)}
+            if last
+            else _("No inbound call recently."),
+            _(
+                "The SIP trunk or the inbound route is probably down: in Kerio Operator check that "
+                "the trunk is “Registered” and the inbound route is on, then make a test call."
+            ),
+        ],
+    )
+
+
+def _inbound_resumed(params: dict, language: str) -> Message:
+    arrived = (params.get("recovery") or {}).get("arrived_at")
+    return Message(
+        _with_pbx(_("Inbound calls are arriving again"), params),
+        [
+            _("The first inbound call after the silence came at %(time)s.")
+            % {"time": shown_time(arrived or params.get("resolved_at"))},
+            _("Silent since: %(time)s") % {"time": shown_time(params.get("silent_since"))},
+        ],
+    )
+
+
 def _test(params: dict, language: str) -> Message:
     return Message(
         _("Test message"),
@@ -114,6 +216,11 @@ RENDERERS = {
     "missed_call": _missed_call,
     "unhealthy": _unhealthy,
     "recovered": _recovered,
+    "callback_overdue": _callback_overdue,
+    "service_level_low": _service_level_low,
+    "service_level_ok": _service_level_ok,
+    "inbound_silence": _inbound_silence,
+    "inbound_resumed": _inbound_resumed,
     "test": _test,
 }
 

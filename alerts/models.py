@@ -2,6 +2,7 @@
 incidents) and the outbox every message is written to before it is sent."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from encrypted_model_fields.fields import EncryptedCharField
@@ -108,6 +109,9 @@ class Rule(models.Model):
     class Kind(models.TextChoices):
         MISSED_CALL = "missed_call", _("A missed call in business hours")
         UNHEALTHY = "unhealthy", _("The system is unhealthy, and when it recovers")
+        CALLBACK_OVERDUE = "callback_overdue", _("A callback still open too long")
+        SERVICE_LEVEL = "service_level", _("The service level drops below the target")
+        INBOUND_SILENCE = "inbound_silence", _("No inbound calls when they usually come")
         DAILY_DIGEST = "daily_digest", _("Daily digest")
         WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")
 
@@ -119,16 +123,55 @@ class Rule(models.Model):
     enabled = models.BooleanField(_("enabled"), default=False)
     # Since when the rule looks at events: switching it on does not replay the past.
     enabled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Calls first stored after this moment have not been looked at yet (the missed-call rule).
+    # How far the rule has looked: the missed-call rule at calls first stored after this moment,
+    # the overdue rule at callbacks whose clock started after it.
     checked_until = models.DateTimeField(null=True, blank=True, editable=False)
     channels = models.ManyToManyField(Channel, blank=True, verbose_name=_("channels"))
     recipients = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, verbose_name=_("recipients")
     )
-    business_start = models.TimeField(_("business hours from"), default="09:00")
-    business_end = models.TimeField(_("business hours until"), default="18:00")
-    # ISO weekdays (1 Monday … 7 Sunday) counted as business days.
-    business_days = models.CharField(_("business days"), max_length=7, default="123456")
+    # Each kind's settings (alerts.forms.RULE_SETTINGS lists which kind uses which). Business
+    # hours are the call center's working hours (monitoring.callbacks.hours), not the rule's.
+    overdue_minutes = models.PositiveIntegerField(
+        _("overdue after this many working minutes"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+    )
+    target_percent = models.PositiveSmallIntegerField(
+        _("service level target, %"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    min_calls = models.PositiveIntegerField(
+        _("judged only with at least this many inbound calls in the hour"),
+        default=5,
+        validators=[MinValueValidator(1)],
+    )
+    margin_percent = models.PositiveSmallIntegerField(
+        _("recovered at once this many points above the target"),
+        default=5,
+        validators=[MaxValueValidator(50)],
+    )
+    recovery_minutes = models.PositiveIntegerField(
+        _("otherwise recovered after this many minutes not below the target"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+    )
+    silence_minutes = models.PositiveIntegerField(
+        _("minutes without an inbound call"),
+        default=20,
+        validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
+    )
+    usual_calls = models.PositiveIntegerField(
+        _("watched when the hour usually brings at least this many inbound calls"),
+        default=5,
+        validators=[MinValueValidator(1)],
+    )
+    history_weeks = models.PositiveSmallIntegerField(
+        _("weeks of history the usual number is learned from"),
+        default=6,
+        validators=[MinValueValidator(2), MaxValueValidator(12)],
+    )
     quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
     quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
     quiet_mode = models.CharField(
@@ -191,6 +234,11 @@ class Notification(models.Model):
         MISSED_CALL = "missed_call", _("Missed call")
         UNHEALTHY = "unhealthy", _("Problem")
         RECOVERED = "recovered", _("Recovered")
+        CALLBACK_OVERDUE = "callback_overdue", _("Callback overdue")
+        SERVICE_LEVEL_LOW = "service_level_low", _("Service level below target")
+        SERVICE_LEVEL_OK = "service_level_ok", _("Service level recovered")
+        INBOUND_SILENCE = "inbound_silence", _("No inbound calls")
+        INBOUND_RESUMED = "inbound_resumed", _("Inbound calls again")
         TEST = "test", _("Test message")
         DAILY_DIGEST = "daily_digest", _("Daily digest")
         WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from alerts import buttons, messages
+from alerts.audience import may_receive
 from alerts.channels import DeliveryError, email, telegram, webhook
 from alerts.digests import figures as digest_figures
 from alerts.digests import render as digest_render
@@ -75,10 +76,16 @@ def _addresses(channel: Channel, users) -> list[tuple[object, str, str]]:
 
 
 def enqueue(rule: Rule, event: str, event_key: str, params: dict, now=None) -> int:
-    """Write the event's notifications for the rule's channels and recipients; an event already
-    queued is not queued again. Returns how many rows are new."""
+    """Write the event's notifications for the rule's channels and those of its recipients who
+    may receive it (alerts.audience: an operator only their own calls and callbacks, the
+    incidents only supervisors and administrators); an event already queued is not queued again.
+    Returns how many rows are new."""
     now = now or timezone.now()
-    users = [user for user in rule.recipients.all() if user.is_active]
+    users = [
+        user
+        for user in rule.recipients.all()
+        if user.is_active and may_receive(user, rule.kind, event, params)
+    ]
     held = quiet_until(rule, now)
     status = Notification.Status.PENDING
     if held and rule.quiet_mode == Rule.QuietMode.DROP:
@@ -98,6 +105,8 @@ def enqueue(rule: Rule, event: str, event_key: str, params: dict, now=None) -> i
         for channel in rule.channels.filter(enabled=True)
         for user, address, language in _addresses(channel, users)
     ]
+    if not rows:
+        return 0
     before = Notification.objects.filter(event_key=event_key).count()
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return Notification.objects.filter(event_key=event_key).count() - before

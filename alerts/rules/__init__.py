@@ -5,11 +5,14 @@
 from django.utils import timezone
 
 from alerts.models import Rule
-from alerts.rules import health, missed_call
+from alerts.rules import callback_overdue, health, missed_call, service_level, silence
 
 EVALUATORS = {
     Rule.Kind.MISSED_CALL: missed_call.evaluate,
     Rule.Kind.UNHEALTHY: health.evaluate,
+    Rule.Kind.CALLBACK_OVERDUE: callback_overdue.evaluate,
+    Rule.Kind.SERVICE_LEVEL: service_level.evaluate,
+    Rule.Kind.INBOUND_SILENCE: silence.evaluate,
 }
 
 

@@ -4,11 +4,11 @@ not send a message per poll)."""
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from alerts import outbox
-from alerts.models import Incident, Language, Rule
+from alerts.models import Language, Rule
+from alerts.rules import incidents
+from alerts.rules.incidents import Reading
 from monitoring import health
 
 RECOVERY = timedelta(minutes=2)
@@ -48,42 +48,15 @@ def in_every_language(now: datetime, keys) -> dict[str, dict]:
 
 
 def evaluate(rule: Rule, now: datetime) -> int:
-    red = red_rows(now)
-    open_incidents = {
-        incident.key: incident
-        for incident in Incident.objects.filter(rule=rule.kind, resolved_at__isnull=True)
+    readings = {
+        key: Reading(red=True, params={"pbx": row["pbx"]}) for key, row in red_rows(now).items()
     }
-    queued = 0
-    started = [key for key in red if key not in open_incidents]
-    words = in_every_language(now, started) if started else {}
-    for key in started:
-        params = {
-            "pbx": red[key]["pbx"],
-            "opened_at": now.isoformat(),
-            **words[key],
-        }
-        try:
-            with transaction.atomic():
-                incident = Incident.objects.create(
-                    rule=rule.kind, key=key, params=params, opened_at=now
-                )
-        except IntegrityError:
-            continue  # another worker opened it at the same moment
-        queued += outbox.enqueue(rule, "unhealthy", f"unhealthy:{incident.pk}:opened", params)
-    for key, incident in open_incidents.items():
-        if key in red:
-            if incident.green_since:
-                Incident.objects.filter(pk=incident.pk).update(green_since=None)
-            continue
-        if incident.green_since is None:
-            Incident.objects.filter(pk=incident.pk).update(green_since=now)
-            continue
-        if now - incident.green_since < RECOVERY:
-            continue
-        resolved = Incident.objects.filter(pk=incident.pk, resolved_at__isnull=True).update(
-            resolved_at=now
-        )
-        if resolved:
-            params = {**incident.params, "resolved_at": now.isoformat()}
-            queued += outbox.enqueue(rule, "recovered", f"unhealthy:{incident.pk}:resolved", params)
-    return queued
+    return incidents.track(
+        rule,
+        now,
+        readings,
+        recovery=RECOVERY,
+        opened="unhealthy",
+        resolved="recovered",
+        describe=lambda keys: in_every_language(now, keys),
+    )

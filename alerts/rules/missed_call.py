@@ -1,5 +1,6 @@
-"""A missed inbound call in business hours: the number, the caller's name if known, how many times
-the number called today, the line called."""
+"""A missed inbound call in business hours (the call center's working hours and calendar,
+`monitoring.callbacks.hours`): the number, the caller's name if known, how many times the number
+called today, the line called."""
 
 from datetime import datetime, timedelta
 
@@ -8,17 +9,11 @@ from django.utils import timezone
 
 from alerts import outbox
 from alerts.models import Rule
+from monitoring.callbacks.hours import Calendar
 from monitoring.models import MISSED_STATUSES, Call, Direction
 
 # Calls older than this are history, not news, however late the sync stored them.
 NEWS_WINDOW = timedelta(hours=2)
-
-
-def in_business_hours(rule: Rule, moment: datetime) -> bool:
-    local = timezone.localtime(moment)
-    if str(local.isoweekday()) not in rule.business_days:
-        return False
-    return rule.business_start <= local.time().replace(microsecond=0) < rule.business_end
 
 
 def attempts_today(call: Call) -> int:
@@ -59,14 +54,18 @@ def evaluate(rule: Rule, now: datetime) -> int:
             first_seen_at__gt=since,
             first_seen_at__lte=now,
             started_at__gte=max(rule.enabled_at or now, now - NEWS_WINDOW),
+            started_at__lte=now,
         )
         .select_related("pbx")
         .order_by("first_seen_at", "id")
     )
     queued = 0
+    calendar = None
     for call in calls:
-        if in_business_hours(rule, call.started_at):
-            queued += outbox.enqueue(rule, "missed_call", f"missed_call:{call.pk}", params_of(call))
+        calendar = calendar or Calendar.load()
+        if calendar.is_open(call.started_at):
+            key = f"missed_call:{call.pk}"
+            queued += outbox.enqueue(rule, "missed_call", key, params_of(call), now)
     newest = calls.aggregate(newest=Max("first_seen_at"))["newest"]
     Rule.objects.filter(pk=rule.pk).update(checked_until=max(newest or since, since))
     return queued

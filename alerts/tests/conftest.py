@@ -1,7 +1,9 @@
 """The notification tests' real servers and standing objects."""
 
 import pytest
+from django.contrib.auth.models import Group
 
+from accounts.roles import GROUP_NAMES, Role
 from alerts.models import Channel, Recipient, Rule, TelegramChat
 from alerts.testing import FakeTelegram, SmtpServer, WebhookReceiver
 
@@ -37,10 +39,11 @@ def webhook_receiver():
 
 @pytest.fixture
 def supervisor(django_user_model):
-    """A recipient who reads English (Uzbek, the default, has tests of its own)."""
+    """A supervisor who reads English (Uzbek, the default, has tests of its own)."""
     user = django_user_model.objects.create_user(
         "dilnoza", email="dilnoza@example.uz", password="Super-pass-123"
     )
+    user.groups.add(Group.objects.get_or_create(name=GROUP_NAMES[Role.SUPERVISOR])[0])
     Recipient.objects.create(user=user, language="en")
     return user
 

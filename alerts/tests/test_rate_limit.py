@@ -6,6 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from accounts.roles import Role
+from accounts.testing import make_user
 from alerts import outbox
 from alerts.models import Notification, Rule
 from alerts.tests.conftest import CHAT_ID
@@ -49,11 +51,11 @@ def test_a_burst_of_50_is_delivered_once_each_spread_over_minutes(rule, telegram
     assert moments[-1] - moments[0] >= dt.timedelta(minutes=2)
 
 
-def test_the_limit_is_per_chat(rule, telegram_api, settings, bot, django_user_model):
+def test_the_limit_is_per_chat(rule, telegram_api, settings, bot):
     from alerts.models import TelegramChat
 
     settings.TELEGRAM_CHAT_MESSAGES_PER_MINUTE = 3
-    other = django_user_model.objects.create_user("aziz", email="aziz@example.uz")
+    other = make_user("aziz", Role.SUPERVISOR, email="aziz@example.uz")
     TelegramChat.objects.create(channel=bot, chat_id=CHAT_ID + 1, user=other)
     rule.recipients.add(other)
     for number in range(5):

@@ -41,7 +41,7 @@ def store_call(pbx, started_at, status=CallStatus.NO_ANSWER, number="+9989012345
 
 @pytest.fixture
 def missed_rule(make_rule, bot, linked_chat, supervisor):
-    rule = make_rule(Rule.Kind.MISSED_CALL, [bot], [supervisor], business_days="12345")
+    rule = make_rule(Rule.Kind.MISSED_CALL, [bot], [supervisor])
     Rule.objects.filter(pk=rule.pk).update(enabled_at=MONDAY_11 - dt.timedelta(hours=1))
     return rule
 
@@ -80,11 +80,15 @@ def test_a_second_missed_call_from_the_number_counts_the_attempts(missed_rule, p
 def test_answered_calls_and_calls_out_of_hours_are_not_sent(missed_rule, pbx, telegram_api):
     store_call(pbx, MONDAY_11 - dt.timedelta(minutes=10), status=CallStatus.ANSWERED)
     store_call(pbx, MONDAY_11 - dt.timedelta(hours=3), seen=MONDAY_11 - dt.timedelta(minutes=5))
-    saturday = MONDAY_11 + dt.timedelta(days=5)
-    store_call(pbx, saturday - dt.timedelta(minutes=10))
+    # The working hours: Saturday closes at 14:00; 8 December (Constitution Day) is a holiday.
+    saturday_15 = MONDAY_11 + dt.timedelta(days=5, hours=4)
+    store_call(pbx, saturday_15 - dt.timedelta(minutes=10), number="+998901111111")
+    holiday_11 = MONDAY_11 + dt.timedelta(days=1)
+    store_call(pbx, holiday_11 - dt.timedelta(minutes=10), number="+998902222222")
 
     run_rules(MONDAY_11)
-    run_rules(saturday)
+    run_rules(holiday_11)
+    run_rules(saturday_15)
 
     assert telegram_api.sent == []
 

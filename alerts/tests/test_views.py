@@ -136,9 +136,6 @@ def test_switching_a_rule_on_starts_it_from_now(administrator_client, supervisor
         "enabled": "on",
         "channels": [mail.pk],
         "recipients": [supervisor.pk],
-        "business_start": "09:00",
-        "business_end": "18:00",
-        "business_days": "654321",
         "quiet_mode": "hold",
     }
 
@@ -158,7 +155,6 @@ def test_switching_a_rule_on_starts_it_from_now(administrator_client, supervisor
     assert response.status_code == 302
     rule = Rule.objects.get(kind="missed_call")
     assert rule.enabled and rule.enabled_at is not None
-    assert rule.business_days == "123456"
     assert list(rule.recipients.all()) == [supervisor]
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alerts.models import Notification, Rule
 from alerts.tests.conftest import CHAT_ID
-from monitoring.models import Call, CallStatus, Direction
+from monitoring.models import Call, CallStatus, Direction, WorkingHours
 from monitoring.tests.worker import running_worker, wait_for
 
 pytestmark = [
@@ -27,14 +27,11 @@ pytestmark = [
 def test_a_missed_call_reaches_telegram_once_after_an_outage(
     tmp_path, telegram_api, make_rule, bot, linked_chat, supervisor, pbx
 ):
-    rule = make_rule(
-        Rule.Kind.MISSED_CALL,
-        [bot],
-        [supervisor],
-        business_start="00:00",
-        business_end="23:59:59",
-        business_days="1234567",
-    )
+    for weekday in range(7):  # open all day, every day: the call is in business hours
+        WorkingHours.objects.update_or_create(
+            weekday=weekday, defaults={"opens": dt.time(0), "closes": dt.time(23, 59, 59)}
+        )
+    rule = make_rule(Rule.Kind.MISSED_CALL, [bot], [supervisor])
     Rule.objects.filter(pk=rule.pk).update(enabled_at=timezone.now() - dt.timedelta(minutes=5))
     Call.objects.create(
         pbx=pbx,

@@ -81,6 +81,24 @@ class Calendar:
                 return max(moment, interval[0])
         return moment
 
+    def working_back(self, moment: datetime, seconds: float) -> datetime:
+        """The latest moment from which `seconds` of working time have passed by `moment`
+        (`open_seconds(result, moment) == seconds`)."""
+        if seconds <= 0:
+            return moment
+        day = moment.astimezone(local_zone()).date()
+        left = seconds
+        for offset in range(SEARCH_DAYS):
+            interval = self._interval(day - timedelta(days=offset))
+            if interval is None or interval[0] >= moment:
+                continue
+            end = min(interval[1], moment)
+            length = (end - interval[0]).total_seconds()
+            if length >= left:
+                return end - timedelta(seconds=left)
+            left -= length
+        return moment - timedelta(days=SEARCH_DAYS)
+
     def open_seconds(self, start: datetime, end: datetime) -> int:
         """The working seconds between `start` and `end`.
 
@@ -151,6 +169,13 @@ class Clock:
         if not self.business_hours_only:
             return missed_at
         return self.calendar.next_opening(missed_at)
+
+    def started_by(self, moment: datetime, seconds: float) -> datetime:
+        """The latest clock start whose clock shows `seconds` at `moment`: a clock that started
+        at or before it has run at least that long."""
+        if not self.business_hours_only:
+            return moment - timedelta(seconds=seconds)
+        return self.calendar.working_back(moment, seconds)
 
     def seconds(self, start: datetime, end: datetime) -> int:
         if not self.business_hours_only:

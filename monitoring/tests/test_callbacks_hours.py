@@ -137,3 +137,27 @@ def test_long_spans_count_what_counting_day_by_day_counts():
         start = at("00:00") + timedelta(minutes=rng.randrange(60 * 24 * 30))
         end = start + timedelta(minutes=rng.randrange(60 * 24 * 600))
         assert calendar.open_seconds(start, end) == day_by_day(start, end)
+
+
+@pytest.mark.parametrize(
+    ("moment", "minutes", "started_by"),
+    [
+        (at("09:20", date(2026, 11, 12)), 30, at("17:50")),  # Thursday 09:20: Wednesday 17:50
+        (at("12:00"), 30, at("11:30")),
+        (at("09:10", MONDAY), 120, at("12:10", SATURDAY)),  # Saturday closes at 14:00
+        (at("07:00", date(2026, 11, 12)), 30, at("17:30")),  # before opening: last evening
+    ],
+)
+def test_working_time_counted_back_from_a_moment(moment, minutes, started_by):
+    clock = Clock(Calendar(), business_hours_only=True)
+
+    assert clock.started_by(moment, minutes * 60) == started_by
+    assert clock.seconds(started_by, moment) == minutes * 60
+
+
+def test_the_wall_clock_counted_back_when_business_hours_are_switched_off():
+    clock = Clock(Calendar(), business_hours_only=False)
+
+    assert clock.started_by(at("09:20", date(2026, 11, 12)), 30 * 60) == at(
+        "08:50", date(2026, 11, 12)
+    )

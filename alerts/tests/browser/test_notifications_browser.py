@@ -51,3 +51,14 @@ def test_the_page_fits_and_the_test_button_answers_in_words(
         in admin_page_en.inner_text("body")
     )
     assert fits(admin_page_en)
+
+
+@pytest.mark.parametrize("kind", ["service_level", "inbound_silence", "callback_overdue"])
+def test_a_rules_form_with_its_thresholds_fits(admin_page_en, live_server, kind):
+    url = live_server.url + reverse("notification_rule_edit", args=[kind])
+
+    for width, height in ((1366, 768), (390, 844)):
+        admin_page_en.set_viewport_size({"width": width, "height": height})
+        admin_page_en.goto(url)
+        assert fits(admin_page_en), f"horizontal scroll at {width} px: {overflowing(admin_page_en)}"
+        assert admin_page_en.locator("form.aligned input[type=number]").count() >= 1
