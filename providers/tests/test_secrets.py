@@ -125,6 +125,7 @@ def rendered_world(secrets_saved, admin_user):
         "wallboard": link.pk,
         "token": token,
         "pbx_id": pbx.pk,
+        "extension": "101",
     }
 
 
