@@ -622,3 +622,4 @@ class CalendarDay(models.Model):
 
 # The analytics' own models live with them; importing them here registers them with the app.
 from monitoring.analytics.models import WallboardLink, WallboardSettings  # noqa: E402, F401
+from monitoring.rollups.models import CallHour  # noqa: E402, F401
