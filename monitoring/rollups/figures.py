@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
+from django.db.models import Count, Max, Q, QuerySet, Sum, Value
 from django.db.models.expressions import Col
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate, TruncHour
 from django.db.models.lookups import Lookup
@@ -154,14 +154,14 @@ def split(period: Period, bucket_of: Callable[[datetime], object] | None = None)
 def _tallies(
     period: Period,
     calls: QuerySet | None,
-    groups: dict[str, Callable[[str], object]],
+    groups: dict[str, Callable[[str], object] | None],
     bucket_of: Callable[[datetime], object] | None = None,
     within: bool = False,
     only: Q | None = None,
 ) -> dict[tuple, Tally]:
     """(group values…, direction, status) → Tally of the period's calls, grouped by `groups`
-    (name → expression of the time column's name). Raises _FromCalls when the rollup cannot
-    answer exactly."""
+    (name → expression of the time column's name, or None for the field of that name).
+    Raises _FromCalls when the rollup cannot answer exactly."""
     threshold = settings.SERVICE_LEVEL_SECONDS
     if within and threshold not in WAIT_BOUNDS:
         raise _FromCalls
@@ -181,7 +181,7 @@ def _tallies(
         if narrowing is not None:
             rollup.query.where.add(narrowing, AND)
         rows = (
-            rollup.annotate(**{name: group("hour") for name, group in groups.items()})
+            rollup.annotate(**_expressions(groups, "hour"))
             .values(*names)
             .order_by()
             .annotate(
@@ -202,7 +202,7 @@ def _tallies(
         if only is not None:
             raw = raw.filter(only)
         rows = (
-            raw.annotate(**{name: group("started_at") for name, group in groups.items()})
+            raw.annotate(**_expressions(groups, "started_at"))
             .values(*names)
             .order_by()
             .annotate(
@@ -215,6 +215,10 @@ def _tallies(
         )
         _add(result, rows, names)
     return result
+
+
+def _expressions(groups: dict, column: str) -> dict:
+    return {name: group(column) for name, group in groups.items() if group is not None}
 
 
 def _add(result: dict, rows, names: list[str]) -> None:
@@ -313,7 +317,7 @@ def _local_hour(moment: datetime):
 
 
 def _per_extension(period: Period, calls: QuerySet | None, sort: str) -> list[dict]:
-    tallies = _tallies(period, calls, {"extension": lambda column: F("extension")})
+    tallies = _tallies(period, calls, {"extension": None})
     rows: dict[str, dict] = {}
     answered_talk: dict[str, int] = defaultdict(int)
     for key, tally in tallies.items():
@@ -334,19 +338,22 @@ def _per_extension(period: Period, calls: QuerySet | None, sort: str) -> list[di
     for extension, row in rows.items():
         answered = row["answered"]
         row["average_talk"] = answered_talk[extension] / answered if answered else None
-    return sort_extensions(list(rows.values()), sort)
+    vendor = connections[calls.db if calls is not None else "default"].vendor
+    return sort_extensions(list(rows.values()), sort, vendor)
 
 
-def sort_extensions(rows: list[dict], sort: str) -> list[dict]:
-    """Rows in the order kpis.per_extension gives them on PostgreSQL: by the column (descending
-    with empty values last, or ascending), then by extension."""
+def sort_extensions(rows: list[dict], sort: str, vendor: str = "postgresql") -> list[dict]:
+    """Rows in the order kpis.per_extension gives them: by the column, then by extension.
+    Empty values (no answered call's average) come last, but first in ascending order on
+    SQLite, as its ORDER BY puts them."""
     sort = kpis.clean_extension_sort(sort)
     column = kpis.EXTENSION_SORTS[sort.removeprefix("-")]
+    descending = sort.startswith("-")
     rows.sort(key=lambda row: row["extension"])
     present = [row for row in rows if row[column] is not None]
     empty = [row for row in rows if row[column] is None]
-    present.sort(key=lambda row: row[column], reverse=sort.startswith("-"))
-    return present + empty
+    present.sort(key=lambda row: row[column], reverse=descending)
+    return empty + present if vendor == "sqlite" and not descending else present + empty
 
 
 def per_extension(
@@ -379,8 +386,8 @@ def heatmap(period: Period, calls: QuerySet | None = None):
 
     zone = local_zone()
     groups = {
-        "weekday": lambda column: ExtractIsoWeekDay(column, tzinfo=zone),
-        "hour": lambda column: ExtractHour(column, tzinfo=zone),
+        "local_weekday": lambda column: ExtractIsoWeekDay(column, tzinfo=zone),
+        "local_hour": lambda column: ExtractHour(column, tzinfo=zone),
     }
     try:
         tallies = _tallies(

@@ -7,9 +7,12 @@ retention and a PBX's removal all update it in their own transaction, and no cod
 calls has to remember it.
 
 - New calls add to their rows (INSERT … ON CONFLICT DO UPDATE, rows locked in key order, so two
-  writers never deadlock on them).
-- Changed or deleted calls recount the hours they touch (old and new) from the calls: a longest
-  wait cannot be taken back by subtraction, and a recount is exact whatever changed.
+  writers never deadlock on them); a call whose counted fields change is taken away from its
+  old row and added to its new one; a deleted call is taken away. Additions commute, so the
+  order the statement's triggers fire in (an upsert fires both) does not matter.
+- A longest wait cannot be taken back by subtraction: the rows that lost calls count theirs
+  again from the calls, in a later statement than the one that locked them (so it sees what a
+  writer that held them committed); a row left without calls is deleted.
 
 On PostgreSQL statement triggers read the statement's rows at once (transition tables); on SQLite
 row triggers do the same per call. `rebuild` recounts from the calls with the same aggregate.
@@ -74,95 +77,115 @@ def _increments(vendor: str) -> str:
     return ", ".join([*rest, "wait_max = max(wait_max, excluded.wait_max)"])
 
 
-def _postgresql_sql() -> list[str]:
+_CALL_COLUMNS = ", ".join(COUNTED)
+_MATCH = " AND ".join(f"r.{name} = k.{name}" for name in KEY)
+
+
+def _postgresql_delta(op: str) -> str:
+    """The statement's calls with a sign: +1 added, -1 removed (an update: both, for the calls
+    whose counted fields changed)."""
+    if op == "INSERT":
+        return f"SELECT 1 AS sign, {_CALL_COLUMNS} FROM added"
+    if op == "DELETE":
+        return f"SELECT -1 AS sign, {_CALL_COLUMNS} FROM removed"
     changed = " OR ".join(f"o.{name} IS DISTINCT FROM n.{name}" for name in COUNTED)
-    hour_o, hour_n = _hour("postgresql", "o.started_at"), _hour("postgresql", "n.started_at")
-    added = f"""
-        CREATE OR REPLACE FUNCTION monitoring_call_hour_added() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            INSERT INTO {ROLLUP} AS r ({COLUMNS})
-            SELECT {_aggregate("postgresql")} FROM added AS c GROUP BY {GROUP} ORDER BY {GROUP}
-            ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET {_increments("postgresql")};
-            RETURN NULL;
-        END $$"""
-    recount = f"""
-        CREATE OR REPLACE FUNCTION monitoring_call_hour_recount() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        DECLARE
-            pbxs bigint[];
-            hours timestamptz[];
-        BEGIN
-            IF TG_OP = 'DELETE' THEN
-                SELECT array_agg(t.pbx_id ORDER BY t.pbx_id, t.hour),
-                       array_agg(t.hour ORDER BY t.pbx_id, t.hour) INTO pbxs, hours
-                FROM (SELECT DISTINCT o.pbx_id, {hour_o} AS hour FROM removed AS o) AS t;
-            ELSE
-                SELECT array_agg(t.pbx_id ORDER BY t.pbx_id, t.hour),
-                       array_agg(t.hour ORDER BY t.pbx_id, t.hour) INTO pbxs, hours
-                FROM (SELECT DISTINCT v.pbx_id, v.hour
-                      FROM removed AS o JOIN added AS n ON n.id = o.id
-                      CROSS JOIN LATERAL (VALUES (o.pbx_id, {hour_o}), (n.pbx_id, {hour_n}))
-                          AS v (pbx_id, hour)
-                      WHERE {changed}) AS t;
-            END IF;
-            IF pbxs IS NULL THEN
-                RETURN NULL;
-            END IF;
-            DELETE FROM {ROLLUP} AS r USING unnest(pbxs, hours) AS t (pbx_id, hour)
-            WHERE r.pbx_id = t.pbx_id AND r.hour = t.hour;
-            INSERT INTO {ROLLUP} ({COLUMNS})
-            SELECT {_aggregate("postgresql")}
-            FROM unnest(pbxs, hours) AS t (pbx_id, hour)
-            JOIN {CALLS} AS c ON c.pbx_id = t.pbx_id
-                AND c.started_at >= t.hour AND c.started_at < t.hour + INTERVAL '1 hour'
-            GROUP BY {GROUP} ORDER BY {GROUP};
-            RETURN NULL;
-        END $$"""
-    return [
-        added,
-        recount,
-        *(f"DROP TRIGGER IF EXISTS {name} ON {CALLS}" for name in TRIGGERS),
-        f"CREATE TRIGGER monitoring_call_hour_added AFTER INSERT ON {CALLS} "
-        "REFERENCING NEW TABLE AS added "
-        "FOR EACH STATEMENT EXECUTE FUNCTION monitoring_call_hour_added()",
-        f"CREATE TRIGGER monitoring_call_hour_changed AFTER UPDATE ON {CALLS} "
-        "REFERENCING OLD TABLE AS removed NEW TABLE AS added "
-        "FOR EACH STATEMENT EXECUTE FUNCTION monitoring_call_hour_recount()",
-        f"CREATE TRIGGER monitoring_call_hour_removed AFTER DELETE ON {CALLS} "
-        "REFERENCING OLD TABLE AS removed "
-        "FOR EACH STATEMENT EXECUTE FUNCTION monitoring_call_hour_recount()",
-    ]
+    pairs = f"removed AS o JOIN added AS n ON n.id = o.id WHERE {changed}"
+    old = ", ".join(f"o.{name}" for name in COUNTED)
+    new = ", ".join(f"n.{name}" for name in COUNTED)
+    return f"SELECT -1 AS sign, {old} FROM {pairs} UNION ALL SELECT 1, {new} FROM {pairs}"
 
 
-def _sqlite_recount(row: str) -> str:
-    """Statements recounting the rollup rows of `row`'s (OLD or NEW) PBX and hour."""
+def _postgresql_body(op: str) -> str:
+    """Add the signed calls to their rows (longest waits only grow here), then count the longest
+    wait of the rows that lost calls again from the calls, and drop the rows left empty."""
+    delta = f"WITH delta AS ({_postgresql_delta(op)}) "
+    keys = ", ".join(f"d.{name}" for name in KEY_FIELDS)
+    within = ", ".join(
+        f"coalesce(sum(d.sign) FILTER (WHERE d.wait_seconds <= {bound}), 0)"
+        for bound in WAIT_BOUNDS
+    )
+    add = (
+        f"{delta}INSERT INTO {ROLLUP} AS r ({COLUMNS}) "
+        f"SELECT d.pbx_id, {_hour('postgresql', 'd.started_at')}, {keys}, sum(d.sign), "
+        "sum(d.sign * d.talk_seconds), sum(d.sign * d.wait_seconds), "
+        f"coalesce(max(d.wait_seconds) FILTER (WHERE d.sign > 0), 0), {within} "
+        f"FROM delta AS d GROUP BY {GROUP} ORDER BY {GROUP} "
+        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {_increments('postgresql')};"
+    )
+    if op == "INSERT":
+        return add
+    lost = (
+        f"{delta}, k AS (SELECT DISTINCT d.pbx_id, {_hour('postgresql', 'd.started_at')} AS hour, "
+        f"{keys} FROM delta AS d WHERE d.sign < 0) "
+    )
+    same_group = " AND ".join(f"c.{name} = r.{name}" for name in KEY_FIELDS)
+    longest = (
+        f"{lost}UPDATE {ROLLUP} AS r SET wait_max = coalesce((SELECT max(c.wait_seconds) "
+        f"FROM {CALLS} AS c WHERE c.pbx_id = r.pbx_id AND c.started_at >= r.hour "
+        f"AND c.started_at < r.hour + INTERVAL '1 hour' AND {same_group}), 0) "
+        f"FROM k WHERE {_MATCH} AND r.calls > 0;"
+    )
+    empty = f"{lost}DELETE FROM {ROLLUP} AS r USING k WHERE {_MATCH} AND r.calls = 0;"
+    return f"{add}\n{longest}\n{empty}"
+
+
+def _postgresql_sql() -> list[str]:
+    statements = []
+    for op, name, tables in (
+        ("INSERT", "monitoring_call_hour_added", "NEW TABLE AS added"),
+        ("UPDATE", "monitoring_call_hour_changed", "OLD TABLE AS removed NEW TABLE AS added"),
+        ("DELETE", "monitoring_call_hour_removed", "OLD TABLE AS removed"),
+    ):
+        statements += [
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN {_postgresql_body(op)} RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS {name} ON {CALLS}",
+            f"CREATE TRIGGER {name} AFTER {op} ON {CALLS} REFERENCING {tables} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        ]
+    return statements
+
+
+def _sqlite_add(row: str, sign: int) -> str:
+    """The statement adding (sign 1) or taking away (-1) the call `row` (NEW or OLD)."""
     hour = _hour("sqlite", f"{row}.started_at")
+    keys = ", ".join(f"{row}.{name}" for name in KEY_FIELDS)
+    if sign > 0:
+        within = ", ".join(f"{row}.wait_seconds <= {bound}" for bound in WAIT_BOUNDS)
+        return (
+            f"INSERT INTO {ROLLUP} ({COLUMNS}) VALUES ({row}.pbx_id, {hour}, {keys}, 1, "
+            f"{row}.talk_seconds, {row}.wait_seconds, {row}.wait_seconds, {within}) "
+            f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {_increments('sqlite')};"
+        )
+    match = " AND ".join(
+        [f"pbx_id = {row}.pbx_id", f"hour = {hour}"]
+        + [f"{name} = {row}.{name}" for name in KEY_FIELDS]
+    )
+    within = ", ".join(
+        f"{within_field(bound)} = {within_field(bound)} - ({row}.wait_seconds <= {bound})"
+        for bound in WAIT_BOUNDS
+    )
+    same_group = " AND ".join(f"c.{name} = {row}.{name}" for name in KEY_FIELDS)
     return f"""
-        DELETE FROM {ROLLUP} WHERE pbx_id = {row}.pbx_id AND hour = {hour};
-        INSERT INTO {ROLLUP} ({COLUMNS})
-        SELECT {_aggregate("sqlite")} FROM {CALLS} AS c
-        WHERE c.pbx_id = {row}.pbx_id AND c.started_at >= {hour}
+        UPDATE {ROLLUP} SET calls = calls - 1, talk_seconds = talk_seconds - {row}.talk_seconds,
+            wait_seconds = wait_seconds - {row}.wait_seconds, {within} WHERE {match};
+        UPDATE {ROLLUP} SET wait_max = coalesce((SELECT max(c.wait_seconds) FROM {CALLS} AS c
+            WHERE c.pbx_id = {row}.pbx_id AND c.started_at >= {hour}
             AND c.started_at < strftime('%Y-%m-%d %H:00:00', {row}.started_at, '+1 hour')
-        GROUP BY {GROUP};"""
+            AND {same_group}), 0) WHERE {match};
+        DELETE FROM {ROLLUP} WHERE {match} AND calls = 0;"""
 
 
 def _sqlite_sql() -> list[str]:
-    within = ", ".join(f"NEW.wait_seconds <= {bound}" for bound in WAIT_BOUNDS)
-    keys = ", ".join(f"NEW.{name}" for name in KEY_FIELDS)
     changed = " OR ".join(f"OLD.{name} IS NOT NEW.{name}" for name in COUNTED)
     return [
         *(f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS),
-        f"""CREATE TRIGGER monitoring_call_hour_added AFTER INSERT ON {CALLS} BEGIN
-            INSERT INTO {ROLLUP} ({COLUMNS})
-            VALUES (NEW.pbx_id, {_hour("sqlite", "NEW.started_at")}, {keys}, 1,
-                NEW.talk_seconds, NEW.wait_seconds, NEW.wait_seconds, {within})
-            ON CONFLICT ({", ".join(KEY)}) DO UPDATE SET {_increments("sqlite")};
-        END""",
-        f"""CREATE TRIGGER monitoring_call_hour_changed AFTER UPDATE ON {CALLS}
-        WHEN {changed} BEGIN {_sqlite_recount("OLD")} {_sqlite_recount("NEW")} END""",
-        f"""CREATE TRIGGER monitoring_call_hour_removed AFTER DELETE ON {CALLS}
-        BEGIN {_sqlite_recount("OLD")} END""",
+        f"CREATE TRIGGER monitoring_call_hour_added AFTER INSERT ON {CALLS} "
+        f"BEGIN {_sqlite_add('NEW', 1)} END",
+        f"CREATE TRIGGER monitoring_call_hour_changed AFTER UPDATE ON {CALLS} WHEN {changed} "
+        f"BEGIN {_sqlite_add('OLD', -1)} {_sqlite_add('NEW', 1)} END",
+        f"CREATE TRIGGER monitoring_call_hour_removed AFTER DELETE ON {CALLS} "
+        f"BEGIN {_sqlite_add('OLD', -1)} END",
     ]
 
 
@@ -184,8 +207,8 @@ def uninstall(connection=default_connection) -> None:
         for name in TRIGGERS:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
         if connection.vendor == "postgresql":
-            cursor.execute("DROP FUNCTION IF EXISTS monitoring_call_hour_added()")
-            cursor.execute("DROP FUNCTION IF EXISTS monitoring_call_hour_recount()")
+            for name in TRIGGERS:
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
 
 def rebuild(
