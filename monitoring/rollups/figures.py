@@ -16,7 +16,8 @@ zone and the same narrowing of the calls:
     summary, activity, extensions = figures.dashboard_figures(period, calls, sort)
     cells = figures.heatmap(period, calls)
     figures.summary(period, calls).inbound_missed
-    figures.count(period, calls)          # how many calls, for the Calls page
+    figures.count(period, calls)          # how many calls
+    figures.count_if_kept(period, calls)  # the same, or None when only the calls can tell
 """
 
 from collections import defaultdict
@@ -420,8 +421,15 @@ def heatmap(period: Period, calls: QuerySet | None = None):
 
 def count(period: Period, calls: QuerySet | None = None) -> int:
     """How many of `calls` started in the period."""
+    counted = count_if_kept(period, calls)
+    return kpis.calls_in(period, calls).count() if counted is None else counted
+
+
+def count_if_kept(period: Period, calls: QuerySet | None = None) -> int | None:
+    """How many of `calls` started in the period, when the rollup answers it (else None: the
+    caller counts, or estimates, from the calls)."""
     try:
         tallies = _tallies(period, calls, {})
     except _FromCalls:
-        return kpis.calls_in(period, calls).count()
+        return None
     return sum(tally.calls for tally in tallies.values())
