@@ -4,8 +4,9 @@ Each function answers what its reference over the calls answers (kpis.summary, k
 kpis.per_extension, kpis.dashboard_figures, heatmap.heatmap_from_calls), for any period, any
 zone and the same narrowing of the calls:
 
-- the period's whole UTC hours come from the rollup, each counted in the local day or hour it
-  lies in; an hour a local day or hour boundary cuts (zones at :30 or :45 from UTC) and the
+- the period's whole UTC hours come from the rollup (CallHourTotal, a few rows an hour, unless
+  the figure or the narrowing needs the extension: CallHour), each counted in the local day or
+  hour it lies in; an hour a local day or hour boundary cuts (zones at :30 or :45 from UTC) and the
   period's partial first and last hours come from the calls;
 - `calls` narrows like the calls' queryset: a filter on the PBX, direction, status, extension or
   line (an operator's own extensions) is applied to the rollup as it is; any other narrowing
@@ -37,7 +38,7 @@ from monitoring import kpis
 from monitoring.models import MISSED_STATUSES, Call, CallStatus, Direction
 from monitoring.periods import Period, local_zone
 from monitoring.rollups.maintenance import maintained
-from monitoring.rollups.models import KEY_FIELDS, WAIT_BOUNDS, CallHour, within_field
+from monitoring.rollups.models import KEY_FIELDS, WAIT_BOUNDS, CallHour, CallHourTotal, within_field
 
 HOUR = timedelta(hours=1)
 # Call fields a narrowing may filter on to be applied to the rollup as it is.
@@ -72,10 +73,11 @@ class Tally:
 # -- Which calls and hours ---------------------------------------------------------------------
 
 
-def _narrowing(calls: QuerySet | None) -> WhereNode | None:
-    """The calls' filter as a filter of the rollup (None: every call); raises _FromCalls."""
+def _narrowing(calls: QuerySet | None) -> tuple[WhereNode | None, set[str]]:
+    """The calls' filter (None: every call) and the fields it reads; raises _FromCalls when the
+    rollup does not keep them."""
     if calls is None:
-        return None
+        return None, set()
     query = calls.query
     if (
         query.model is not Call
@@ -89,20 +91,19 @@ def _narrowing(calls: QuerySet | None) -> WhereNode | None:
         or len([alias for alias, count in query.alias_refcount.items() if count]) > 1
     ):
         raise _FromCalls
-    table = Call._meta.db_table
+    table, fields = Call._meta.db_table, set()
     pending = [query.where]
     while pending:
         node = pending.pop()
         if isinstance(node, Col):
             if node.alias != table or node.target.name not in NARROWABLE:
                 raise _FromCalls
+            fields.add(node.target.name)
         elif isinstance(node, (WhereNode, Lookup)):
             pending.extend(node.get_source_expressions())
         else:
             raise _FromCalls
-    if not query.where.children:
-        return None
-    return query.where.relabeled_clone({table: CallHour._meta.db_table})
+    return (query.where if query.where.children else None), fields
 
 
 def _floor(moment: datetime) -> datetime:
@@ -169,18 +170,21 @@ def _tallies(
     database = calls.db if calls is not None else "default"
     if not maintained(connections[database]):
         raise _FromCalls
-    narrowing = _narrowing(calls)
+    narrowing, narrowed = _narrowing(calls)
+    # The rollup over every extension when neither the grouping nor the narrowing needs one.
+    model = CallHour if "extension" in groups or "extension" in narrowed else CallHourTotal
     parts = split(period, bucket_of)
     names = [*groups, "direction", "status"]
     result: dict[tuple, Tally] = defaultdict(Tally)
     if parts.first < parts.end:
-        rollup = CallHour.objects.using(database).filter(hour__gte=parts.first, hour__lt=parts.end)
+        rollup = model.objects.using(database).filter(hour__gte=parts.first, hour__lt=parts.end)
         if parts.cut:
             rollup = rollup.exclude(hour__in=parts.cut)
         if only is not None:
             rollup = rollup.filter(only)
         if narrowing is not None:
-            rollup.query.where.add(narrowing, AND)
+            relabeled = narrowing.relabeled_clone({Call._meta.db_table: model._meta.db_table})
+            rollup.query.where.add(relabeled, AND)
         rows = (
             rollup.annotate(**_expressions(groups, "hour"))
             .values(*names)

@@ -24,11 +24,20 @@ from datetime import datetime
 from django.db import connection as default_connection
 from django.db import transaction
 
-from monitoring.rollups.models import KEY_FIELDS, WAIT_BOUNDS, CallHour, within_field
+from monitoring.rollups.models import (
+    KEY_FIELDS,
+    TOTAL_KEY_FIELDS,
+    WAIT_BOUNDS,
+    CallHour,
+    CallHourTotal,
+    within_field,
+)
 
-ROLLUP = CallHour._meta.db_table
 CALLS = "monitoring_call"
-KEY = ("pbx_id", "hour", *KEY_FIELDS)
+# Each rollup table and the call fields it is keyed by besides the PBX and the hour.
+LEVELS = ((CallHour._meta.db_table, KEY_FIELDS),
+          (CallHourTotal._meta.db_table, TOTAL_KEY_FIELDS))  # fmt: skip
+ROLLUP = CallHour._meta.db_table
 MEASURES = (
     "calls",
     "talk_seconds",
@@ -36,8 +45,6 @@ MEASURES = (
     "wait_max",
     *(within_field(bound) for bound in WAIT_BOUNDS),
 )
-COLUMNS = ", ".join((*KEY, *MEASURES))
-GROUP = ", ".join(str(n) for n in range(1, len(KEY) + 1))
 # Fields of a call whose change moves it in the rollup.
 COUNTED = ("pbx_id", "started_at", *KEY_FIELDS, "talk_seconds", "wait_seconds")
 TRIGGERS = ("monitoring_call_hour_added", "monitoring_call_hour_changed",
@@ -49,15 +56,27 @@ def maintained(connection=default_connection) -> bool:
     return connection.vendor in ("postgresql", "sqlite")
 
 
+def _key(fields) -> tuple:
+    return ("pbx_id", "hour", *fields)
+
+
+def _columns(fields) -> str:
+    return ", ".join((*_key(fields), *MEASURES))
+
+
+def _group(fields) -> str:
+    return ", ".join(str(n) for n in range(1, len(fields) + 3))
+
+
 def _hour(vendor: str, column: str) -> str:
     if vendor == "postgresql":
         return f"date_trunc('hour', {column}, 'UTC')"
     return f"strftime('%Y-%m-%d %H:00:00', {column})"
 
 
-def _aggregate(vendor: str, alias: str = "c") -> str:
-    """The rollup columns (KEY then MEASURES) of the calls `alias`, grouped by GROUP."""
-    keys = ", ".join(f"{alias}.{name}" for name in KEY_FIELDS)
+def _aggregate(vendor: str, fields, alias: str = "c") -> str:
+    """The rollup columns (key, then MEASURES) of the calls `alias`, grouped by _group."""
+    keys = ", ".join(f"{alias}.{name}" for name in fields)
     if vendor == "postgresql":
         within = [f"count(*) FILTER (WHERE {alias}.wait_seconds <= {b})" for b in WAIT_BOUNDS]
     else:
@@ -78,7 +97,6 @@ def _increments(vendor: str) -> str:
 
 
 _CALL_COLUMNS = ", ".join(COUNTED)
-_MATCH = " AND ".join(f"r.{name} = k.{name}" for name in KEY)
 
 
 def _postgresql_delta(op: str) -> str:
@@ -95,22 +113,24 @@ def _postgresql_delta(op: str) -> str:
     return f"SELECT -1 AS sign, {old} FROM {pairs} UNION ALL SELECT 1, {new} FROM {pairs}"
 
 
-def _postgresql_body(op: str) -> str:
-    """Add the signed calls to their rows (longest waits only grow here), then count the longest
-    wait of the rows that lost calls again from the calls, and drop the rows left empty."""
+def _postgresql_body(op: str, table: str, fields) -> str:
+    """Add the signed calls to their rows of `table` (longest waits only grow here), then count
+    the longest wait of the rows that lost calls again from the calls, and drop the rows left
+    empty."""
     delta = f"WITH delta AS ({_postgresql_delta(op)}) "
-    keys = ", ".join(f"d.{name}" for name in KEY_FIELDS)
+    keys = ", ".join(f"d.{name}" for name in fields)
+    group = _group(fields)
     within = ", ".join(
         f"coalesce(sum(d.sign) FILTER (WHERE d.wait_seconds <= {bound}), 0)"
         for bound in WAIT_BOUNDS
     )
     add = (
-        f"{delta}INSERT INTO {ROLLUP} AS r ({COLUMNS}) "
+        f"{delta}INSERT INTO {table} AS r ({_columns(fields)}) "
         f"SELECT d.pbx_id, {_hour('postgresql', 'd.started_at')}, {keys}, sum(d.sign), "
         "sum(d.sign * d.talk_seconds), sum(d.sign * d.wait_seconds), "
         f"coalesce(max(d.wait_seconds) FILTER (WHERE d.sign > 0), 0), {within} "
-        f"FROM delta AS d GROUP BY {GROUP} ORDER BY {GROUP} "
-        f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {_increments('postgresql')};"
+        f"FROM delta AS d GROUP BY {group} ORDER BY {group} "
+        f"ON CONFLICT ({', '.join(_key(fields))}) DO UPDATE SET {_increments('postgresql')};"
     )
     if op == "INSERT":
         return add
@@ -118,14 +138,15 @@ def _postgresql_body(op: str) -> str:
         f"{delta}, k AS (SELECT DISTINCT d.pbx_id, {_hour('postgresql', 'd.started_at')} AS hour, "
         f"{keys} FROM delta AS d WHERE d.sign < 0) "
     )
-    same_group = " AND ".join(f"c.{name} = r.{name}" for name in KEY_FIELDS)
+    match = " AND ".join(f"r.{name} = k.{name}" for name in _key(fields))
+    same_group = " AND ".join(f"c.{name} = r.{name}" for name in fields)
     longest = (
-        f"{lost}UPDATE {ROLLUP} AS r SET wait_max = coalesce((SELECT max(c.wait_seconds) "
+        f"{lost}UPDATE {table} AS r SET wait_max = coalesce((SELECT max(c.wait_seconds) "
         f"FROM {CALLS} AS c WHERE c.pbx_id = r.pbx_id AND c.started_at >= r.hour "
         f"AND c.started_at < r.hour + INTERVAL '1 hour' AND {same_group}), 0) "
-        f"FROM k WHERE {_MATCH} AND r.calls > 0;"
+        f"FROM k WHERE {match} AND r.calls > 0;"
     )
-    empty = f"{lost}DELETE FROM {ROLLUP} AS r USING k WHERE {_MATCH} AND r.calls = 0;"
+    empty = f"{lost}DELETE FROM {table} AS r USING k WHERE {match} AND r.calls = 0;"
     return f"{add}\n{longest}\n{empty}"
 
 
@@ -136,9 +157,10 @@ def _postgresql_sql() -> list[str]:
         ("UPDATE", "monitoring_call_hour_changed", "OLD TABLE AS removed NEW TABLE AS added"),
         ("DELETE", "monitoring_call_hour_removed", "OLD TABLE AS removed"),
     ):
+        body = "\n".join(_postgresql_body(op, table, fields) for table, fields in LEVELS)
         statements += [
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {_postgresql_body(op)} RETURN NULL; END $$",
+            f"BEGIN {body} RETURN NULL; END $$",
             f"DROP TRIGGER IF EXISTS {name} ON {CALLS}",
             f"CREATE TRIGGER {name} AFTER {op} ON {CALLS} REFERENCING {tables} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
@@ -146,34 +168,37 @@ def _postgresql_sql() -> list[str]:
     return statements
 
 
-def _sqlite_add(row: str, sign: int) -> str:
-    """The statement adding (sign 1) or taking away (-1) the call `row` (NEW or OLD)."""
+def _sqlite_add(row: str, sign: int, table: str, fields) -> str:
+    """The statements adding (sign 1) or taking away (-1) the call `row` (NEW or OLD)."""
     hour = _hour("sqlite", f"{row}.started_at")
-    keys = ", ".join(f"{row}.{name}" for name in KEY_FIELDS)
+    keys = ", ".join(f"{row}.{name}" for name in fields)
     if sign > 0:
         within = ", ".join(f"{row}.wait_seconds <= {bound}" for bound in WAIT_BOUNDS)
         return (
-            f"INSERT INTO {ROLLUP} ({COLUMNS}) VALUES ({row}.pbx_id, {hour}, {keys}, 1, "
+            f"INSERT INTO {table} ({_columns(fields)}) VALUES ({row}.pbx_id, {hour}, {keys}, 1, "
             f"{row}.talk_seconds, {row}.wait_seconds, {row}.wait_seconds, {within}) "
-            f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {_increments('sqlite')};"
+            f"ON CONFLICT ({', '.join(_key(fields))}) DO UPDATE SET {_increments('sqlite')};"
         )
     match = " AND ".join(
-        [f"pbx_id = {row}.pbx_id", f"hour = {hour}"]
-        + [f"{name} = {row}.{name}" for name in KEY_FIELDS]
+        [f"pbx_id = {row}.pbx_id", f"hour = {hour}"] + [f"{name} = {row}.{name}" for name in fields]
     )
     within = ", ".join(
         f"{within_field(bound)} = {within_field(bound)} - ({row}.wait_seconds <= {bound})"
         for bound in WAIT_BOUNDS
     )
-    same_group = " AND ".join(f"c.{name} = {row}.{name}" for name in KEY_FIELDS)
+    same_group = " AND ".join(f"c.{name} = {row}.{name}" for name in fields)
     return f"""
-        UPDATE {ROLLUP} SET calls = calls - 1, talk_seconds = talk_seconds - {row}.talk_seconds,
+        UPDATE {table} SET calls = calls - 1, talk_seconds = talk_seconds - {row}.talk_seconds,
             wait_seconds = wait_seconds - {row}.wait_seconds, {within} WHERE {match};
-        UPDATE {ROLLUP} SET wait_max = coalesce((SELECT max(c.wait_seconds) FROM {CALLS} AS c
+        UPDATE {table} SET wait_max = coalesce((SELECT max(c.wait_seconds) FROM {CALLS} AS c
             WHERE c.pbx_id = {row}.pbx_id AND c.started_at >= {hour}
             AND c.started_at < strftime('%Y-%m-%d %H:00:00', {row}.started_at, '+1 hour')
             AND {same_group}), 0) WHERE {match};
-        DELETE FROM {ROLLUP} WHERE {match} AND calls = 0;"""
+        DELETE FROM {table} WHERE {match} AND calls = 0;"""
+
+
+def _sqlite_each(row: str, sign: int) -> str:
+    return " ".join(_sqlite_add(row, sign, table, fields) for table, fields in LEVELS)
 
 
 def _sqlite_sql() -> list[str]:
@@ -181,11 +206,11 @@ def _sqlite_sql() -> list[str]:
     return [
         *(f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS),
         f"CREATE TRIGGER monitoring_call_hour_added AFTER INSERT ON {CALLS} "
-        f"BEGIN {_sqlite_add('NEW', 1)} END",
+        f"BEGIN {_sqlite_each('NEW', 1)} END",
         f"CREATE TRIGGER monitoring_call_hour_changed AFTER UPDATE ON {CALLS} WHEN {changed} "
-        f"BEGIN {_sqlite_add('OLD', -1)} {_sqlite_add('NEW', 1)} END",
+        f"BEGIN {_sqlite_each('OLD', -1)} {_sqlite_each('NEW', 1)} END",
         f"CREATE TRIGGER monitoring_call_hour_removed AFTER DELETE ON {CALLS} "
-        f"BEGIN {_sqlite_add('OLD', -1)} END",
+        f"BEGIN {_sqlite_each('OLD', -1)} END",
     ]
 
 
@@ -215,7 +240,7 @@ def rebuild(
     pbx_id: int | None = None, since: datetime | None = None, connection=default_connection
 ) -> int:
     """Recount the rollup from the calls (of one PBX, of the hours from `since` on); returns
-    how many rollup rows it now has for that scope.
+    how many rows the rollup by extension now has for that scope.
 
     Writes to the calls wait meanwhile (PostgreSQL: the call table is locked in SHARE mode; it
     stays readable), so no sync adds to rows being recounted.
@@ -228,19 +253,22 @@ def rebuild(
         where.append("pbx_id = %s")
         params.append(pbx_id)
     if since is not None:
-        since = since.replace(minute=0, second=0, microsecond=0)
-        params.append(since)
+        params.append(since.replace(minute=0, second=0, microsecond=0))
     since_hour = ["hour >= %s"] if since else []
-    rollup_where = " AND ".join([*where, *since_hour]) or "TRUE"
+    rollup_where = " AND ".join([*where, *since_hour]) or "1 = 1"
     since_call = ["c.started_at >= %s"] if since else []
-    call_where = " AND ".join([*(f"c.{w}" for w in where), *since_call]) or "TRUE"
+    call_where = " AND ".join([*(f"c.{w}" for w in where), *since_call]) or "1 = 1"
+    rows = 0
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         if vendor == "postgresql":
             cursor.execute(f"LOCK TABLE {CALLS} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {ROLLUP} WHERE {rollup_where}", params)
-        cursor.execute(
-            f"INSERT INTO {ROLLUP} ({COLUMNS}) SELECT {_aggregate(vendor)} "
-            f"FROM {CALLS} AS c WHERE {call_where} GROUP BY {GROUP} ORDER BY {GROUP}",
-            params,
-        )
-        return cursor.rowcount
+        for table, fields in LEVELS:
+            cursor.execute(f"DELETE FROM {table} WHERE {rollup_where}", params)
+            group = _group(fields)
+            cursor.execute(
+                f"INSERT INTO {table} ({_columns(fields)}) SELECT {_aggregate(vendor, fields)} "
+                f"FROM {CALLS} AS c WHERE {call_where} GROUP BY {group} ORDER BY {group}",
+                params,
+            )
+            rows = rows or cursor.rowcount
+    return rows

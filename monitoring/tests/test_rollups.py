@@ -25,7 +25,7 @@ from accounts.roles import Role
 from accounts.testing import make_user
 from monitoring import kpis
 from monitoring.analytics import heatmap as heatmaps
-from monitoring.models import Call, CallHour, CallStatus, Direction
+from monitoring.models import Call, CallHour, CallHourTotal, CallStatus, Direction
 from monitoring.pbx_removal import remove_pbx
 from monitoring.periods import Period, days_period
 from monitoring.retention import purge_calls
@@ -138,8 +138,12 @@ def assert_figures_equal(period: Period, calls, sort: str, days: bool) -> None:
 
 
 def rollup_rows() -> list[tuple]:
-    fields = [f.attname for f in CallHour._meta.concrete_fields if f.name != "id"]
-    return sorted(CallHour.objects.values_list(*fields))
+    """Both rollups' rows."""
+    rows = []
+    for model in (CallHour, CallHourTotal):
+        fields = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
+        rows.append(sorted(model.objects.values_list(*fields)))
+    return rows
 
 
 @settings(
@@ -204,7 +208,8 @@ def check_example(
     call_command("rebuild_rollups", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert rollup_rows() == kept
     Call.objects.all().delete()
-    assert not CallHour.objects.exists()  # deleting every call empties the rollup
+    assert not CallHour.objects.exists()  # deleting every call empties the rollups
+    assert not CallHourTotal.objects.exists()
 
 
 def test_whole_hours_are_read_from_the_rollup_alone():
@@ -218,7 +223,8 @@ def test_whole_hours_are_read_from_the_rollup_alone():
     assert summary.total == 1 and extensions[0]["calls"] == 1
     assert cells.cells[2][12].offered == 1  # Tuesday, 12:30 in Tashkent
     read = " ".join(query["sql"] for query in queries.captured_queries)
-    assert "monitoring_callhour" in read
+    assert '"monitoring_callhourtotal"' in read  # the summary, chart and heatmap
+    assert '"monitoring_callhour"' in read  # the table by extension
     assert '"monitoring_call"' not in read
 
 
@@ -262,6 +268,7 @@ def test_rebuild_of_one_pbx_since_a_day_keeps_the_rest():
         make_call(pbx, dt.datetime(2026, 3, 11, 7, tzinfo=dt.UTC))
     kept = rollup_rows()
     CallHour.objects.update(calls=99)
+    CallHourTotal.objects.update(calls=99)
     out = open("/dev/null", "w")  # noqa: SIM115
     call_command("rebuild_rollups", "--pbx", str(one.pk), "--since", "2026-03-10", stdout=out)
     rows = [(pbx, hour.day, calls) for pbx, hour, calls in CallHour.objects.values_list(
@@ -279,6 +286,7 @@ def test_removing_a_pbx_takes_its_rollup_with_it():
     make_call(staying, dt.datetime(2026, 3, 9, 7, tzinfo=dt.UTC))
     remove_pbx(gone, batch_size=1)
     assert list(CallHour.objects.values_list("pbx_id", "calls")) == [(staying.pk, 1)]
+    assert list(CallHourTotal.objects.values_list("pbx_id", "calls")) == [(staying.pk, 1)]
 
 
 def test_a_record_moved_to_another_hour_leaves_its_old_hour():
@@ -286,5 +294,6 @@ def test_a_record_moved_to_another_hour_leaves_its_old_hour():
     call = make_call(pbx, dt.datetime(2026, 3, 9, 7, 10, tzinfo=dt.UTC), wait_seconds=90)
     make_call(pbx, dt.datetime(2026, 3, 9, 7, 20, tzinfo=dt.UTC), wait_seconds=15)
     Call.objects.filter(pk=call.pk).update(started_at=dt.datetime(2026, 3, 9, 9, 5, tzinfo=dt.UTC))
-    hours = {hour.hour: wait for hour, wait in CallHour.objects.values_list("hour", "wait_max")}
-    assert hours == {7: 15, 9: 90}  # the longest wait of 07:00 went with the call
+    for model in (CallHour, CallHourTotal):
+        hours = {hour.hour: wait for hour, wait in model.objects.values_list("hour", "wait_max")}
+        assert hours == {7: 15, 9: 90}  # the longest wait of 07:00 went with the call
