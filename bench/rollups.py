@@ -107,6 +107,7 @@ def child(args) -> dict:
     ).count()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE monitoring_callhour")
+        cursor.execute("VACUUM ANALYZE monitoring_callhourtotal")
     print(
         f"  rollup: {len(kept):,} rows ({result['year_rollup_rows']:,} in the year, for "
         f"{result['year_calls']:,} calls); rebuilt in {result['rebuild_seconds']:.1f} s, "
