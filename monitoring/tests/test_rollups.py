@@ -14,7 +14,7 @@ import itertools
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -297,3 +297,64 @@ def test_a_record_moved_to_another_hour_leaves_its_old_hour():
     for model in (CallHour, CallHourTotal):
         hours = {hour.hour: wait for hour, wait in model.objects.values_list("hour", "wait_max")}
         assert hours == {7: 15, 9: 90}  # the longest wait of 07:00 went with the call
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the writers' connections see each other's commits
+def test_writers_of_two_pbxes_at_once_keep_the_rollup_exact():
+    """Two threads store pages at the same time, as two PBXes' syncs (and a run's two writer
+    connections) do: pages of both PBXes in the same hours, calls read again with other fields.
+    No deadlock is left unresolved, and the rollup equals a count from the calls."""
+    import random
+    import threading
+
+    from django.db import connection as main_connection
+
+    from monitoring.sync.writer import Page, page_writer
+
+    if main_connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's statement triggers")
+    pbxes = [make_pbx("One"), make_pbx("Other")]
+    rnd = random.Random(5)
+    keys = [f"k{n}" for n in range(300)]
+
+    def page(pbx_index: int) -> dict:
+        rows = {}
+        for key in rnd.sample(keys, 40):
+            call = {
+                "minute": rnd.randrange(180),
+                "second": rnd.randrange(60),
+                "pbx": pbx_index,
+                "direction": rnd.choice(["inbound", "outbound"]),
+                "status": rnd.choice(["answered", "no_answer"]),
+                "extension": rnd.choice(["101", "102"]),
+                "line": "",
+                "talk": rnd.randrange(100),
+                "wait": rnd.randrange(60),
+            }
+            rows[key] = fields_of(call)
+        return rows
+
+    work = [(index % 2, page(index % 2)) for index in range(40)]
+    errors = []
+
+    def writer(share):
+        try:
+            for pbx_index, rows in share:
+                with page_writer(pbxes[pbx_index].pk, dry_run=False) as write:
+                    write(type("Item", (), {"page": Page(rows)})())
+        except Exception as exc:  # handed to the test's thread
+            errors.append(exc)
+        finally:
+            main_connection.close()
+
+    threads = [threading.Thread(target=writer, args=(work[n::2],)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    kept = rollup_rows()
+    assert CallHour.objects.aggregate(n=Sum("calls"))["n"] == Call.objects.count() > 0
+    call_command("rebuild_rollups", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert rollup_rows() == kept
