@@ -374,15 +374,16 @@ def per_extension(
 def dashboard_figures(
     period: Period, calls: QuerySet | None = None, sort: str = kpis.DEFAULT_EXTENSION_SORT
 ) -> tuple[kpis.Summary, kpis.Activity, list[dict]]:
-    """kpis.dashboard_figures of the period: the summary, the chart and the per-extension rows."""
+    """kpis.dashboard_figures of the period: the summary, the chart and the per-extension rows.
+    When the rollup answers none of them (a narrowing it does not keep), the calls' one query
+    answers all three; a threshold outside WAIT_BOUNDS sends only the summary to the calls."""
     try:
-        return (
-            _summary(_tallies(period, calls, {}, within=True)),
-            _activity(period, calls),
-            _per_extension(period, calls, sort),
-        )
+        _narrowing(calls)
+        if not maintained(connections[calls.db if calls is not None else "default"]):
+            raise _FromCalls
     except _FromCalls:
         return kpis.dashboard_figures_from_calls(period, calls, sort)
+    return summary(period, calls), activity(period, calls), per_extension(period, calls, sort)
 
 
 def heatmap(period: Period, calls: QuerySet | None = None):
