@@ -7,7 +7,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_migrate, post_save
 
         from accounts.audit import track
         from monitoring.clock import on_clock_changed
@@ -23,3 +23,17 @@ class MonitoringConfig(AppConfig):
         # Who made, changed and revoked the wallboard's links and thresholds; never a token.
         track(WallboardLink, secret_fields={"token_hash"})
         track(WallboardSettings)
+        # A table rebuilt by a later migration (SQLite rebuilds tables to alter them) loses its
+        # triggers: they are put back after every migrate.
+        post_migrate.connect(keep_rollups, sender=self, dispatch_uid="monitoring-rollups")
+
+
+def keep_rollups(sender, using, **kwargs) -> None:
+    """(Re)create the triggers that keep the hourly rollup, once its table exists."""
+    from django.db import connections
+
+    from monitoring.rollups import maintenance
+
+    connection = connections[using]
+    if maintenance.ROLLUP in connection.introspection.table_names():
+        maintenance.install(connection)

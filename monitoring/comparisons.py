@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from monitoring import kpis
 from monitoring.formatting import EMPTY, duration
 from monitoring.periods import Period, days_period, month_end
+from monitoring.rollups import figures as rollup_figures
 
 UP, DOWN, SAME = "up", "down", "same"
 GOOD, BAD = "good", "bad"
@@ -279,12 +280,12 @@ class Compared:
 def compared(
     period: Period, current: kpis.Summary, calls: QuerySet | None = None, now=None
 ) -> Compared:
-    """The period's figures (`current`) against each baseline's: those come from `kpis.summary`
-    over the same calls, one query per baseline."""
+    """The period's figures (`current`) against each baseline's: those come from the summary
+    over the same calls (from the hourly rollup where it answers exactly), one per baseline."""
     found = baselines(period, now)
     badges: dict[str, list[Badge]] = {key: [] for key in FIGURES}
     for baseline in found:
-        earlier = kpis.summary(baseline.period, calls)
+        earlier = rollup_figures.summary(baseline.period, calls)
         for key, result in compare(current, earlier).items():
             badges[key].append(badge(result, baseline, period))
     return Compared(badges, [legend_text(baseline, period) for baseline in found])

@@ -337,7 +337,17 @@ _EXTENSION_COLUMNS = {
 def dashboard_figures(
     period: Period, calls: QuerySet | None = None, sort: str = DEFAULT_EXTENSION_SORT
 ) -> tuple[Summary, Activity, list[dict]]:
-    """`summary`, `activity` and `per_extension` of the period, the same figures.
+    """`summary`, `activity` and `per_extension` of the period, from the hourly rollup where it
+    answers them exactly (monitoring.rollups.figures), else from the calls."""
+    from monitoring.rollups import figures
+
+    return figures.dashboard_figures(period, calls, sort)
+
+
+def dashboard_figures_from_calls(
+    period: Period, calls: QuerySet | None = None, sort: str = DEFAULT_EXTENSION_SORT
+) -> tuple[Summary, Activity, list[dict]]:
+    """`summary`, `activity` and `per_extension` of the period, the same figures, from the calls.
 
     On PostgreSQL in one query that reads the period's calls once: GROUPING SETS computes the
     same conditional aggregates over all the calls (the summary), per chart bucket and per

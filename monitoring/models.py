@@ -620,5 +620,7 @@ class CalendarDay(models.Model):
         return f"{self.date} {self.name}"
 
 
-# The analytics' own models live with them; importing them here registers them with the app.
+# The analytics' and the rollups' own models live with them; importing them here registers them
+# with the app.
 from monitoring.analytics.models import WallboardLink, WallboardSettings  # noqa: E402, F401
+from monitoring.rollups.models import CallHour, CallHourTotal  # noqa: E402, F401

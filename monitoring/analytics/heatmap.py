@@ -1,7 +1,8 @@
 """The weekday-by-hour heatmap supervisors staff shifts from: inbound calls offered, missed,
 service level and average wait per local weekday and hour (Asia/Tashkent by default) of a period.
 
-One grouped query over the period's inbound calls; the weekday and the hour are taken in the local
+From the hourly rollup where it answers exactly (monitoring.rollups.figures); from the calls, one
+grouped query over the period's inbound calls; the weekday and the hour are taken in the local
 zone by the database, so a call at 23:30 UTC on a Sunday counts on Monday at 04:00.
 """
 
@@ -55,7 +56,23 @@ class Heatmap:
         return max((value for value in values if value is not None), default=0)
 
 
+def empty_heatmap() -> Heatmap:
+    return Heatmap(
+        cells={day: {hour: Cell() for hour in HOURS} for day in WEEKDAYS},
+        service_level_seconds=settings.SERVICE_LEVEL_SECONDS,
+    )
+
+
 def heatmap(period: Period, calls: QuerySet | None = None) -> Heatmap:
+    """The period's heatmap, from the hourly rollup where it answers it exactly
+    (monitoring.rollups.figures), else from the calls."""
+    from monitoring.rollups import figures
+
+    return figures.heatmap(period, calls)
+
+
+def heatmap_from_calls(period: Period, calls: QuerySet | None = None) -> Heatmap:
+    """The period's heatmap from its calls."""
     threshold = settings.SERVICE_LEVEL_SECONDS
     zone = local_zone()
     rows = (
@@ -75,10 +92,7 @@ def heatmap(period: Period, calls: QuerySet | None = None) -> Heatmap:
             average_wait=Avg("wait_seconds", filter=ANSWERED),
         )
     )
-    result = Heatmap(
-        cells={day: {hour: Cell() for hour in HOURS} for day in WEEKDAYS},
-        service_level_seconds=threshold,
-    )
+    result = empty_heatmap()
     for row in rows:
         wait = row["average_wait"]
         result.cells[row["weekday"]][row["hour"]] = Cell(

@@ -3,7 +3,7 @@
 Now: the calls in progress (connected) and the callers waiting (inbound calls ringing) of every
 enabled PBX's live snapshot, with the longest wait among them; a PBX whose snapshot is not fresh
 is named instead (its calls are not known). Today (local day): inbound answered and missed and
-the service level, one aggregate query over today's calls (kpis.summary); and the callbacks
+the service level, from the hourly rollup (rollups.figures.summary); and the callbacks
 still open in the callback queue.
 """
 
@@ -13,11 +13,11 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from monitoring import kpis
 from monitoring.analytics.models import WallboardSettings
 from monitoring.live import CONNECTED, RINGING
 from monitoring.models import Callback, CallbackState, Direction
 from monitoring.periods import Preset, resolve_period
+from monitoring.rollups import figures as rollup_figures
 from providers.models import PbxConnection
 
 GOOD, WARN, BAD, NEUTRAL = "good", "warn", "bad", ""
@@ -95,7 +95,7 @@ def wallboard_figures(
     now = now or timezone.now()
     limits = thresholds or WallboardSettings.current()
     in_progress, waiting, longest, stale = live_now(now)
-    today = kpis.summary(resolve_period(Preset.TODAY, now=now), calls)
+    today = rollup_figures.summary(resolve_period(Preset.TODAY, now=now), calls)
     figures = Figures(
         in_progress=in_progress,
         waiting=waiting,

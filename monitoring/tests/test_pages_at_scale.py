@@ -2,7 +2,8 @@
 
 - "Number contains" reads a trigram index on PostgreSQL (monitoring.filters.SearchText) and still
   matches exactly what it matched before;
-- the Calls page counts a long period with PostgreSQL's estimate ("about N calls"), and a page
+- the Calls page counts from the hourly rollup when it keeps the filters, else a long period with
+  PostgreSQL's estimate ("about N calls"), and a page
   beyond the real end shows the last page;
 - the dashboard's figures come from one grouped query, peak concurrency from a query, and
   "not called back" from a query bounded by the period: each gives what the plain definition
@@ -95,9 +96,23 @@ def thirty_calls(pbx) -> list[Call]:
     return [make_call(pbx, local(DAY, 10, minute)) for minute in range(30)]
 
 
+def test_a_period_the_rollup_keeps_is_counted_exactly_from_it(admin_client, pbx, monkeypatch):
+    monkeypatch.setattr(calls_views, "ESTIMATE_ABOVE", 5)
+    monkeypatch.setattr(calls_views, "estimated_count", lambda calls: 1000)
+    thirty_calls(pbx)
+    make_call(pbx, local(DAY, 11), status=CallStatus.BUSY)
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(URL, day_query(per_page="25", status=CallStatus.ANSWERED))
+    assert not response.context["page"].paginator.estimated
+    assert "<strong>30</strong> calls" in response.content.decode()
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not [sql for sql in counts if '"monitoring_call"' in sql]
+
+
 @pytest.mark.postgres
 def test_a_long_period_shows_the_planners_estimate_without_counting(admin_client, pbx, monkeypatch):
     monkeypatch.setattr(calls_views, "ESTIMATE_ABOVE", 5)
+    monkeypatch.setattr(calls_views, "kept_count", lambda filters, visible: None)
     thirty_calls(pbx)
     analyze()
     with CaptureQueriesContext(connection) as queries:
@@ -112,6 +127,7 @@ def test_a_long_period_shows_the_planners_estimate_without_counting(admin_client
 
 def test_below_the_threshold_the_count_is_exact(admin_client, pbx, monkeypatch):
     monkeypatch.setattr(calls_views, "estimated_count", lambda calls: 40)  # not above 10,000
+    monkeypatch.setattr(calls_views, "kept_count", lambda filters, visible: None)
     thirty_calls(pbx)
     response = admin_client.get(URL, day_query(per_page="25"))
     assert not response.context["page"].paginator.estimated
@@ -134,10 +150,12 @@ def test_other_databases_count_exactly(pbx):
 
 @pytest.fixture
 def estimate(monkeypatch):
-    """Make the planner's estimate of every period `value`."""
+    """Make the planner's estimate of every period `value` (as for filters the hourly rollup
+    does not count, a number or a duration)."""
 
     def set_estimate(value):
         monkeypatch.setattr(calls_views, "ESTIMATE_ABOVE", 5)
+        monkeypatch.setattr(calls_views, "kept_count", lambda filters, visible: None)
         monkeypatch.setattr(calls_views, "estimated_count", lambda calls: value)
 
     return set_estimate
@@ -332,7 +350,7 @@ def test_the_dashboard_figures_read_the_covering_index(pbx):
         cursor.execute("SET enable_seqscan = off")
     try:
         with CaptureQueriesContext(connection) as queries:
-            kpis.dashboard_figures(days_period(DAY, DAY), None)
+            kpis.dashboard_figures_from_calls(days_period(DAY, DAY), None)
             kpis.peak_concurrency(days_period(DAY, DAY))
         for query in queries.captured_queries:
             plan = explain(query["sql"])

@@ -32,6 +32,7 @@ from monitoring.models import MISSED_STATUSES, Call, CallStatus, Direction
 from monitoring.numbers import national_number
 from monitoring.pbx_filter import pbxes_visible_to
 from monitoring.periods import Period
+from monitoring.rollups import figures as rollup_figures
 from monitoring.views import exports
 
 # How far back a link from an extension number looks (its calls on the Calls page).
@@ -224,13 +225,23 @@ def _filter_form(request) -> CallFilterForm:
     return CallFilterForm(request.GET or None, pbxes=pbxes_visible_to(request.user))
 
 
+def kept_count(filters: dict, visible) -> int | None:
+    """The exact number of calls the filters select, from the hourly rollup, when it keeps
+    what they filter on (period, PBX, direction, status, extension, line); None otherwise."""
+    period = filters.get("period")
+    if period is None:
+        return None
+    return rollup_figures.count_if_kept(period, filter_calls({**filters, "period": None}, visible))
+
+
 def call_list(request):
     form = _filter_form(request)
     context = {"form": form, "page": None, "page_sizes": PAGE_SIZES}
     if not request.GET or form.is_valid():
         filters = form.filters if form.is_bound else _default_filters(form)
         calls = filter_calls(filters, _visible_calls(request))
-        page = _page(request, calls, filters.get("per_page") or DEFAULT_PAGE_SIZE)
+        count = kept_count(filters, _visible_calls(request))
+        page = _page(request, calls, filters.get("per_page") or DEFAULT_PAGE_SIZE, count)
         _link_back(page, request.GET)
         context.update(page=page, period=filters["period"], sort=filters.get("sort"))
     return render(request, "monitoring/call_list.html", context)
