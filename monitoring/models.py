@@ -621,4 +621,8 @@ class CalendarDay(models.Model):
 
 
 # The analytics' own models live with them; importing them here registers them with the app.
-from monitoring.analytics.models import WallboardLink, WallboardSettings  # noqa: E402, F401
+from monitoring.analytics.models import (  # noqa: E402, F401
+    InboundCall,
+    WallboardLink,
+    WallboardSettings,
+)

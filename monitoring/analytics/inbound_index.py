@@ -1,0 +1,246 @@
+"""Keeping ``InboundCall`` (the rows "who is calling" counts from) equal to the stored calls.
+
+Each inbound call has one row: its number, start, missed or not, and ``previous_at``, the start
+of the same number's previous inbound call in the order (start, id), over every PBX. Whatever
+writes, moves or deletes calls calls one function here in the same transaction:
+
+    calls_stored(pbx_id, keys)   the sync wrote a page (new, corrected or unchanged calls)
+    calls_changed(ids)           calls were saved or changed otherwise (start times re-read, …)
+    forget_calls(ids)            calls are about to be deleted (retention, removing a PBX)
+    rebuild()                    everything again from the calls (manage.py rebuild_callers)
+
+A change touches its own rows and, for each number, only the row right after each place it
+changed: that row's ``previous_at`` is the only other one that can differ. Calls written in time
+order (as a sync writes them) find no row after theirs, so a page costs two queries and one
+insert. A late call fixes its successor; a deleted one hands its predecessor on. On PostgreSQL
+one transaction-level lock keeps two writers from computing the same number's order at once.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from itertools import pairwise
+
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    DateTimeField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+
+from monitoring.analytics.models import InboundCall
+from monitoring.models import MISSED_STATUSES, Call, Direction
+
+CHUNK = 500
+# pg_advisory_xact_lock's key for the index's writers (any constant the project uses once).
+LOCK_KEY = 0x1DB0C411
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def _before(table_number: str, started: str, ident: str) -> Q:
+    """Rows of the number earlier than the outer row in the order (start, id)."""
+    return Q(number=OuterRef(table_number), started_at__lte=OuterRef(started)) & (
+        Q(started_at__lt=OuterRef(started)) | Q(call_id__lt=OuterRef(ident))
+    )
+
+
+def _after(table_number: str, started: str, ident: str) -> Q:
+    return Q(number=OuterRef(table_number), started_at__gte=OuterRef(started)) & (
+        Q(started_at__gt=OuterRef(started)) | Q(call_id__gt=OuterRef(ident))
+    )
+
+
+def _previous(rows, number="number", started="started_at", ident="call_id"):
+    return Subquery(
+        rows.filter(_before(number, started, ident))
+        .order_by("-started_at", "-call_id")
+        .values("started_at")[:1]
+    )
+
+
+def _next(rows, number="number", started="started_at", ident="call_id"):
+    return Subquery(
+        rows.filter(_after(number, started, ident))
+        .order_by("started_at", "call_id")
+        .values("call_id")[:1]
+    )
+
+
+def _numbered(expression, output_field):
+    """``expression`` for a call with a number; nothing for a withheld one (no order to keep)."""
+    return Case(
+        When(external_number="", then=Value(None)), default=expression, output_field=output_field
+    )
+
+
+def calls_stored(pbx_id: int, keys: Iterable[str], *, all_new: bool = False) -> None:
+    """The sync wrote these calls of the PBX; ``all_new``: none of them was stored before."""
+    keys = list(keys)
+    for start in range(0, len(keys), CHUNK):
+        _apply(Call.objects.filter(pbx_id=pbx_id, key__in=keys[start : start + CHUNK]), all_new)
+
+
+def calls_changed(ids: Iterable[int]) -> None:
+    """These calls were written or changed some other way (or deleted: their rows go)."""
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        _apply(Call.objects.filter(id__in=chunk), all_new=False, ids=chunk)
+
+
+def forget_calls(ids: Iterable[int]) -> None:
+    """These calls are being deleted (call it in the deleting transaction, before or after)."""
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        with transaction.atomic(savepoint=False):
+            _lock()
+            _remove(chunk)
+
+
+def _apply(calls, all_new: bool, ids: list[int] | None = None) -> None:
+    with transaction.atomic(savepoint=False):
+        _lock()
+        if all_new:
+            # Nothing of theirs is indexed yet: read them with their neighbours at once.
+            _add(_with_neighbours(calls.filter(direction=Direction.INBOUND)))
+            return
+        found = list(calls.values_list(*_FIELDS))
+        ids = ids if ids is not None else [row[0] for row in found]
+        stored = {
+            row[0]: row[1:]
+            for row in InboundCall.objects.filter(call_id__in=ids).values_list(
+                "call_id", "number", "started_at", "missed"
+            )
+        }
+        gone, added, missed_changed = [], [], {}
+        wanted = {}
+        for ident, direction, number, started, status in found:
+            if direction == Direction.INBOUND:
+                wanted[ident] = (number, started, status in MISSED_STATUSES)
+        for ident, (number, started, missed) in stored.items():
+            want = wanted.get(ident)
+            if want is None or want[:2] != (number, started):
+                gone.append(ident)
+            elif want[2] != missed:
+                missed_changed[ident] = want[2]
+        for ident, want in wanted.items():
+            old = stored.get(ident)
+            if old is None or old[:2] != want[:2]:
+                added.append(ident)
+        for missed in (True, False):
+            changed = [ident for ident, value in missed_changed.items() if value is missed]
+            if changed:
+                InboundCall.objects.filter(call_id__in=changed).update(missed=missed)
+        if gone:
+            _remove(gone)
+        if added:
+            _add(_with_neighbours(Call.objects.filter(id__in=added)))
+
+
+# The outer row's fields when the outer query reads calls rather than index rows.
+_OUTER_CALL = ("external_number", "started_at", "id")
+_FIELDS = ("id", "direction", "external_number", "started_at", "status")
+
+
+def _with_neighbours(calls) -> list[tuple]:
+    """The calls' fields, the start of each one's indexed predecessor and the id of its indexed
+    successor (none for a withheld number)."""
+    return list(
+        calls.annotate(
+            before=_numbered(_previous(InboundCall.objects, *_OUTER_CALL), DateTimeField()),
+            after=_numbered(_next(InboundCall.objects, *_OUTER_CALL), BigIntegerField()),
+        ).values_list(*_FIELDS, "before", "after")
+    )
+
+
+def _add(found: list[tuple]) -> None:
+    """Index new inbound calls, given with their indexed neighbours (start of the previous call,
+    id of the next one) as they stand without these calls."""
+    by_number = defaultdict(list)
+    rows = []
+    successors = set()
+    for ident, _direction, number, started, status, before, after in found:
+        row = InboundCall(
+            call_id=ident,
+            number=number,
+            started_at=started,
+            missed=status in MISSED_STATUSES,
+            previous_at=before,
+        )
+        rows.append(row)
+        if number:
+            by_number[number].append(row)
+            if after is not None:
+                successors.add(after)
+    # Calls of one number written together precede each other too.
+    for same in by_number.values():
+        same.sort(key=lambda row: (row.started_at, row.call_id))
+        for earlier, row in pairwise(same):
+            if row.previous_at is None or row.previous_at < earlier.started_at:
+                row.previous_at = earlier.started_at
+    InboundCall.objects.bulk_create(rows, batch_size=CHUNK)
+    _renumber(successors)
+
+
+def _remove(ids: list[int]) -> None:
+    """Take these calls' rows out; the row after each hands on to the row before it."""
+    rest = InboundCall.objects.exclude(call_id__in=ids)
+    successors = set(
+        InboundCall.objects.filter(call_id__in=ids)
+        .exclude(number="")
+        .annotate(after=_next(rest))
+        .exclude(after=None)
+        .values_list("after", flat=True)
+    )
+    InboundCall.objects.filter(call_id__in=ids).delete()
+    _renumber(successors)
+
+
+def _renumber(ids: set[int]) -> None:
+    """Set these rows' ``previous_at`` from the index as it now stands."""
+    ids = sorted(ids)
+    for start in range(0, len(ids), CHUNK):
+        InboundCall.objects.filter(call_id__in=ids[start : start + CHUNK]).update(
+            previous_at=_previous(InboundCall.objects)
+        )
+
+
+# -- from scratch ------------------------------------------------------------------------------
+
+_CALLS = Call._meta.db_table
+_INDEX = InboundCall._meta.db_table
+_MISSED_LIST = ", ".join(f"'{status}'" for status in MISSED_STATUSES)
+# Only the model's own identifiers and choice values go into the text.
+REBUILD = (
+    f"INSERT INTO {_INDEX} (call_id, number, started_at, missed, previous_at) "  # noqa: S608
+    f"SELECT id, external_number, started_at, status IN ({_MISSED_LIST}), "
+    "CASE WHEN external_number = '' THEN NULL ELSE "
+    "LAG(started_at) OVER (PARTITION BY external_number ORDER BY started_at, id) END "
+    f"FROM {_CALLS} WHERE direction = '{Direction.INBOUND.value}'"
+)
+
+
+def rebuild() -> int:
+    """Index every stored inbound call again from scratch; returns how many rows it holds."""
+    with transaction.atomic(savepoint=False):
+        _lock()
+        InboundCall.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(REBUILD)
+        return InboundCall.objects.count()
+
+
+def on_call_saved(sender, instance, raw=False, **kwargs) -> None:
+    """post_save of one Call."""
+    if not raw:
+        calls_changed([instance.pk])
