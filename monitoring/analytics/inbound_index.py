@@ -86,7 +86,13 @@ def calls_stored(pbx_id: int, keys: Iterable[str], *, all_new: bool = False) -> 
     """The sync wrote these calls of the PBX; ``all_new``: none of them was stored before."""
     keys = list(keys)
     for start in range(0, len(keys), CHUNK):
-        _apply(Call.objects.filter(pbx_id=pbx_id, key__in=keys[start : start + CHUNK]), all_new)
+        chunk = keys[start : start + CHUNK]
+        if all_new and connection.vendor == "postgresql":
+            with transaction.atomic(savepoint=False):
+                _lock()
+                _renumber(_add_new_on_postgresql(pbx_id, chunk))
+        else:
+            _apply(Call.objects.filter(pbx_id=pbx_id, key__in=chunk), all_new)
 
 
 def calls_changed(ids: Iterable[int]) -> None:
@@ -114,7 +120,7 @@ def _apply(calls, all_new: bool, ids: list[int] | None = None) -> None:
             # Nothing of theirs is indexed yet: read them with their neighbours at once.
             _add(_with_neighbours(calls.filter(direction=Direction.INBOUND)))
             return
-        found = list(calls.values_list(*_FIELDS))
+        found = list(calls.order_by().values_list(*_FIELDS))
         ids = ids if ids is not None else [row[0] for row in found]
         stored = {
             row[0]: row[1:]
@@ -156,10 +162,12 @@ def _with_neighbours(calls) -> list[tuple]:
     """The calls' fields, the start of each one's indexed predecessor and the id of its indexed
     successor (none for a withheld number)."""
     return list(
-        calls.annotate(
+        calls.order_by()
+        .annotate(
             before=_numbered(_previous(InboundCall.objects, *_OUTER_CALL), DateTimeField()),
             after=_numbered(_next(InboundCall.objects, *_OUTER_CALL), BigIntegerField()),
-        ).values_list(*_FIELDS, "before", "after")
+        )
+        .values_list(*_FIELDS, "before", "after")
     )
 
 
@@ -215,18 +223,49 @@ def _renumber(ids: set[int]) -> None:
         )
 
 
-# -- from scratch ------------------------------------------------------------------------------
+# -- PostgreSQL: a page of new calls in one statement -------------------------------------------
 
+_MISSED_LIST = ", ".join(f"'{status}'" for status in MISSED_STATUSES)
+_INBOUND = f"'{Direction.INBOUND.value}'"
 _CALLS = Call._meta.db_table
 _INDEX = InboundCall._meta.db_table
-_MISSED_LIST = ", ".join(f"'{status}'" for status in MISSED_STATUSES)
-# Only the model's own identifiers and choice values go into the text.
+# The page's inbound calls, each with its previous call (the later of the one indexed before it
+# and the page's own before it) and the indexed call after it, whose previous call may now be
+# this one. Only the model's own identifiers and choice values go into the text.
+_ADD_NEW = (
+    f"WITH page AS (SELECT id, external_number AS number, started_at, "  # noqa: S608
+    f"status IN ({_MISSED_LIST}) AS missed FROM {_CALLS} "
+    f"WHERE pbx_id = %(pbx)s AND key = ANY(%(keys)s) AND direction = {_INBOUND}), "
+    "placed AS (SELECT page.*, CASE WHEN number = '' THEN NULL ELSE GREATEST("
+    "LAG(started_at) OVER (PARTITION BY number ORDER BY started_at, id), "
+    f"(SELECT p.started_at FROM {_INDEX} p WHERE p.number = page.number "
+    "AND (p.started_at, p.call_id) < (page.started_at, page.id) "
+    "ORDER BY p.started_at DESC, p.call_id DESC LIMIT 1)) END AS previous_at, "
+    f"CASE WHEN number = '' THEN NULL ELSE (SELECT n.call_id FROM {_INDEX} n "
+    "WHERE n.number = page.number AND (n.started_at, n.call_id) > (page.started_at, page.id) "
+    "ORDER BY n.started_at, n.call_id LIMIT 1) END AS next_id FROM page), "
+    f"added AS (INSERT INTO {_INDEX} (call_id, number, started_at, missed, previous_at) "
+    "SELECT id, number, started_at, missed, previous_at FROM placed) "
+    "SELECT DISTINCT next_id FROM placed WHERE next_id IS NOT NULL"
+)
+
+
+def _add_new_on_postgresql(pbx_id: int, keys: list[str]) -> set[int]:
+    """Index a page of calls none of which was stored before; returns the indexed calls right
+    after them (none when they are the newest of their numbers)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ADD_NEW, {"pbx": pbx_id, "keys": keys})
+        return {row[0] for row in cursor.fetchall()}
+
+
+# -- from scratch ------------------------------------------------------------------------------
+
 REBUILD = (
     f"INSERT INTO {_INDEX} (call_id, number, started_at, missed, previous_at) "  # noqa: S608
     f"SELECT id, external_number, started_at, status IN ({_MISSED_LIST}), "
     "CASE WHEN external_number = '' THEN NULL ELSE "
     "LAG(started_at) OVER (PARTITION BY external_number ORDER BY started_at, id) END "
-    f"FROM {_CALLS} WHERE direction = '{Direction.INBOUND.value}'"
+    f"FROM {_CALLS} WHERE direction = {_INBOUND}"
 )
 
 
