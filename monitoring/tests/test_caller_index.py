@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from monitoring.analytics import caller_figures, callers, inbound_index, prefixes
 from monitoring.analytics.models import InboundCall
+from monitoring.clock import rederive_start_times
 from monitoring.models import Call
 from monitoring.pbx_removal import remove_pbx
 from monitoring.periods import days_period
@@ -239,3 +240,25 @@ def test_a_call_at_the_very_start_of_the_period_is_its_numbers_first(pbx):
 
     assert (found.returning.callers, found.returning.new) == (1, 1)
     assert found == callers.figures(start)
+
+
+def test_start_times_read_again_in_another_zone_move_the_index_with_them(pbx):
+    # Two numbers' calls; the PBX's clock turns out to be Tashkent's: every start moves 5 h back.
+    for hours, number in ((0, "901234567"), (3, "931112233"), (4, "901234567"), (30, "901234567")):
+        at = T0 + timedelta(hours=hours)
+        described_call(
+            pbx, at, "inbound", "answered", 9, 5, number, raw={"TIMESTAMP": at.timestamp()}
+        )
+    pbx.timestamps_timezone = "Asia/Tashkent"
+    pbx.save()
+
+    rederive_start_times(pbx)
+
+    rows = sorted(InboundCall.objects.values_list("number", "started_at", "previous_at"))
+    back = timedelta(hours=5)
+    assert rows == [
+        ("901234567", T0 - back, None),
+        ("901234567", T0 + timedelta(hours=4) - back, T0 - back),
+        ("901234567", T0 + timedelta(hours=30) - back, T0 + timedelta(hours=4) - back),
+        ("931112233", T0 + timedelta(hours=3) - back, None),
+    ]
