@@ -13,9 +13,7 @@ Each row carries the start of its number's previous inbound call (``previous_at`
 """
 
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Q, Value
-from django.db.models.functions import Left, Length
 
-from monitoring.analytics import prefixes
 from monitoring.analytics.callers import (
     REPEAT_WINDOW,
     WORST_SHOWN,
@@ -45,8 +43,7 @@ def _origins_and_totals(period: Period) -> tuple[list[OriginRow], Returning, Rep
     repeat = Q(previous_at__gte=start, previous_at__lt=end, started_at__lte=window_end)
     rows = (
         InboundCall.objects.filter(started_at__gte=start, started_at__lt=end + REPEAT_WINDOW)
-        .annotate(head=Left("number", prefixes.DECIDING_CHARACTERS), length=Length("number"))
-        .values("head", "length")
+        .values("origin")
         .order_by()
         .annotate(
             calls=Count("pk", filter=in_period),
@@ -57,7 +54,7 @@ def _origins_and_totals(period: Period) -> tuple[list[OriginRow], Returning, Rep
             repeated=Count("pk", filter=repeat),
         )
     )
-    totals: dict[str, OriginRow] = {}
+    origins: list[OriginRow] = []
     returning, repeats = Returning(), Repeats()
     for row in rows:
         returning.callers += row["callers"]
@@ -66,12 +63,8 @@ def _origins_and_totals(period: Period) -> tuple[list[OriginRow], Returning, Rep
         repeats.repeated += row["repeated"]
         if not row["calls"]:
             continue  # only calls after the period, followers of its calls
-        code = prefixes.origin_of_head(row["head"] or "", row["length"] or 0)
-        total = totals.setdefault(code, OriginRow(code))
-        total.calls += row["calls"]
-        total.callers += row["callers"]
-        total.missed += row["missed"]
-    origins = sorted(totals.values(), key=lambda row: (-row.calls, row.code))
+        origins.append(OriginRow(row["origin"], row["calls"], row["callers"], row["missed"]))
+    origins.sort(key=lambda row: (-row.calls, row.code))
     return origins, returning, repeats
 
 

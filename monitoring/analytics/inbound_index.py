@@ -10,10 +10,11 @@ writes, moves or deletes calls calls one function here in the same transaction:
     rebuild()                    everything again from the calls (manage.py rebuild_callers)
 
 A change touches its own rows and, for each number, only the row right after each place it
-changed: that row's ``previous_at`` is the only other one that can differ. Calls written in time
-order (as a sync writes them) find no row after theirs, so a page costs two queries and one
-insert. A late call fixes its successor; a deleted one hands its predecessor on. On PostgreSQL
-one transaction-level lock keeps two writers from computing the same number's order at once.
+changed: that row's ``previous_at`` is the only other one that can differ. A late call fixes
+its successor; a deleted one hands its predecessor on. A page of new calls costs one statement
+on PostgreSQL (``_ADD_NEW``); calls written in time order (as a sync writes them) find no row
+after theirs, so nothing else is rewritten. One transaction-level lock keeps two writers from
+computing the same number's order at once (PostgreSQL; SQLite has one writer anyway).
 """
 
 from collections import defaultdict
@@ -33,6 +34,7 @@ from django.db.models import (
 )
 
 from monitoring.analytics.models import InboundCall
+from monitoring.analytics.prefixes import DECIDING_CHARACTERS, origin_of_head, origin_of_national
 from monitoring.models import MISSED_STATUSES, Call, Direction
 
 CHUNK = 500
@@ -82,15 +84,17 @@ def _numbered(expression, output_field):
     )
 
 
-def calls_stored(pbx_id: int, keys: Iterable[str], *, all_new: bool = False) -> None:
-    """The sync wrote these calls of the PBX; ``all_new``: none of them was stored before."""
-    keys = list(keys)
+def calls_stored(pbx_id: int, rows: dict[str, dict], *, all_new: bool = False) -> None:
+    """The sync wrote these calls of the PBX (key -> fields, the external number among them);
+    ``all_new``: none of them was stored before."""
+    keys = list(rows)
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         if all_new and connection.vendor == "postgresql":
+            origins = [origin_of_national(rows[key]["external_number"]) for key in chunk]
             with transaction.atomic(savepoint=False):
                 _lock()
-                _renumber(_add_new_on_postgresql(pbx_id, chunk))
+                _renumber(_add_new_on_postgresql(pbx_id, chunk, origins))
         else:
             _apply(Call.objects.filter(pbx_id=pbx_id, key__in=chunk), all_new)
 
@@ -128,21 +132,7 @@ def _apply(calls, all_new: bool, ids: list[int] | None = None) -> None:
                 "call_id", "number", "started_at", "missed"
             )
         }
-        gone, added, missed_changed = [], [], {}
-        wanted = {}
-        for ident, direction, number, started, status in found:
-            if direction == Direction.INBOUND:
-                wanted[ident] = (number, started, status in MISSED_STATUSES)
-        for ident, (number, started, missed) in stored.items():
-            want = wanted.get(ident)
-            if want is None or want[:2] != (number, started):
-                gone.append(ident)
-            elif want[2] != missed:
-                missed_changed[ident] = want[2]
-        for ident, want in wanted.items():
-            old = stored.get(ident)
-            if old is None or old[:2] != want[:2]:
-                added.append(ident)
+        gone, added, missed_changed = _differences(found, stored)
         for missed in (True, False):
             changed = [ident for ident, value in missed_changed.items() if value is missed]
             if changed:
@@ -151,6 +141,29 @@ def _apply(calls, all_new: bool, ids: list[int] | None = None) -> None:
             _remove(gone)
         if added:
             _add(_with_neighbours(Call.objects.filter(id__in=added)))
+
+
+def _differences(found: list[tuple], stored: dict[int, tuple]):
+    """What to change: the rows to take out (no longer inbound, or another number or start),
+    the calls to index (anew or again), and the rows whose missed flag alone changed."""
+    wanted = {
+        ident: (number, started, status in MISSED_STATUSES)
+        for ident, direction, number, started, status in found
+        if direction == Direction.INBOUND
+    }
+    gone, missed_changed = [], {}
+    for ident, (number, started, missed) in stored.items():
+        want = wanted.get(ident)
+        if want is None or want[:2] != (number, started):
+            gone.append(ident)
+        elif want[2] != missed:
+            missed_changed[ident] = want[2]
+    added = [
+        ident
+        for ident, want in wanted.items()
+        if ident not in stored or stored[ident][:2] != want[:2]
+    ]
+    return gone, added, missed_changed
 
 
 # The outer row's fields when the outer query reads calls rather than index rows.
@@ -181,6 +194,7 @@ def _add(found: list[tuple]) -> None:
         row = InboundCall(
             call_id=ident,
             number=number,
+            origin=origin_of_national(number),
             started_at=started,
             missed=status in MISSED_STATUSES,
             previous_at=before,
@@ -233,9 +247,10 @@ _INDEX = InboundCall._meta.db_table
 # and the page's own before it) and the indexed call after it, whose previous call may now be
 # this one. Only the model's own identifiers and choice values go into the text.
 _ADD_NEW = (
-    f"WITH page AS (SELECT id, external_number AS number, started_at, "  # noqa: S608
+    f"WITH page AS (SELECT id, external_number AS number, origin, started_at, "  # noqa: S608
     f"status IN ({_MISSED_LIST}) AS missed FROM {_CALLS} "
-    f"WHERE pbx_id = %(pbx)s AND key = ANY(%(keys)s) AND direction = {_INBOUND}), "
+    "JOIN unnest(%(keys)s::text[], %(origins)s::text[]) AS given (key, origin) USING (key) "
+    f"WHERE pbx_id = %(pbx)s AND direction = {_INBOUND}), "
     "placed AS (SELECT page.*, CASE WHEN number = '' THEN NULL ELSE GREATEST("
     "LAG(started_at) OVER (PARTITION BY number ORDER BY started_at, id), "
     f"(SELECT p.started_at FROM {_INDEX} p WHERE p.number = page.number "
@@ -244,39 +259,61 @@ _ADD_NEW = (
     f"CASE WHEN number = '' THEN NULL ELSE (SELECT n.call_id FROM {_INDEX} n "
     "WHERE n.number = page.number AND (n.started_at, n.call_id) > (page.started_at, page.id) "
     "ORDER BY n.started_at, n.call_id LIMIT 1) END AS next_id FROM page), "
-    f"added AS (INSERT INTO {_INDEX} (call_id, number, started_at, missed, previous_at) "
-    "SELECT id, number, started_at, missed, previous_at FROM placed) "
+    f"added AS (INSERT INTO {_INDEX} (call_id, number, origin, started_at, missed, previous_at) "
+    "SELECT id, number, origin, started_at, missed, previous_at FROM placed) "
     "SELECT DISTINCT next_id FROM placed WHERE next_id IS NOT NULL"
 )
 
 
-def _add_new_on_postgresql(pbx_id: int, keys: list[str]) -> set[int]:
-    """Index a page of calls none of which was stored before; returns the indexed calls right
-    after them (none when they are the newest of their numbers)."""
+def _add_new_on_postgresql(pbx_id: int, keys: list[str], origins: list[str]) -> set[int]:
+    """Index a page of calls none of which was stored before (their keys, and the origins of
+    their external numbers); returns the indexed calls right after them (none when they are the
+    newest of their numbers)."""
     with connection.cursor() as cursor:
-        cursor.execute(_ADD_NEW, {"pbx": pbx_id, "keys": keys})
+        cursor.execute(_ADD_NEW, {"pbx": pbx_id, "keys": keys, "origins": origins})
         return {row[0] for row in cursor.fetchall()}
 
 
 # -- from scratch ------------------------------------------------------------------------------
 
-REBUILD = (
-    f"INSERT INTO {_INDEX} (call_id, number, started_at, missed, previous_at) "  # noqa: S608
-    f"SELECT id, external_number, started_at, status IN ({_MISSED_LIST}), "
+# Only the model's own identifiers and choice values go into the text; the origins of the
+# numbers' heads and lengths are parameters.
+_HEADS = (
+    f"SELECT DISTINCT substr(external_number, 1, {DECIDING_CHARACTERS}), "  # noqa: S608
+    f"length(external_number) FROM {_CALLS} WHERE direction = {_INBOUND}"
+)
+_REBUILD = (
+    "WITH origins (head, size, origin) AS (VALUES {values}) "  # noqa: S608
+    f"INSERT INTO {_INDEX} (call_id, number, origin, started_at, missed, previous_at) "
+    f"SELECT id, external_number, origins.origin, started_at, status IN ({_MISSED_LIST}), "
     "CASE WHEN external_number = '' THEN NULL ELSE "
     "LAG(started_at) OVER (PARTITION BY external_number ORDER BY started_at, id) END "
-    f"FROM {_CALLS} WHERE direction = {_INBOUND}"
+    f"FROM {_CALLS} JOIN origins "
+    f"ON origins.head = substr(external_number, 1, {DECIDING_CHARACTERS}) "
+    f"AND origins.size = length(external_number) WHERE direction = {_INBOUND}"
 )
 
 
 def rebuild() -> int:
-    """Index every stored inbound call again from scratch; returns how many rows it holds."""
-    with transaction.atomic(savepoint=False):
+    """Index every stored inbound call again from scratch; returns how many rows it holds.
+
+    In SQL alone (plain enough for the migration that creates the index, on any database): a
+    number's origin follows from its head and length, so the few dozen of those found are
+    classified here and joined in.
+    """
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         _lock()
-        InboundCall.objects.all().delete()
-        with connection.cursor() as cursor:
-            cursor.execute(REBUILD)
-        return InboundCall.objects.count()
+        cursor.execute(f"DELETE FROM {_INDEX}")  # noqa: S608
+        cursor.execute(_HEADS)
+        heads = cursor.fetchall()
+        if heads:
+            params = []
+            for head, size in heads:
+                params += [head, size, origin_of_head(head, size)]
+            values = ", ".join(["(%s, %s, %s)"] * len(heads))
+            cursor.execute(_REBUILD.format(values=values), params)
+        cursor.execute(f"SELECT count(*) FROM {_INDEX}")  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 def on_call_saved(sender, instance, raw=False, **kwargs) -> None:

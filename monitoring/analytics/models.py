@@ -120,10 +120,10 @@ class InboundCall(models.Model):
     """One inbound call as "who is calling" reads it, kept beside the calls by
     ``monitoring.analytics.inbound_index`` in the same transaction as they are written.
 
-    A narrow row: the caller's number, the start, whether no person answered, and the start of
-    the same number's previous inbound call (in the order of start, then id; across every PBX).
-    From these a period's callers, new callers and repeat calls are counted exactly in one pass
-    over the period's rows, however long the history.
+    A narrow row: the caller's number and its origin, the start, whether no person answered,
+    and the start of the same number's previous inbound call (in the order of start, then id;
+    across every PBX). From these a period's callers, new callers and repeat calls are counted
+    exactly in one pass over the period's rows, however long the history.
     """
 
     # No foreign key: deleting calls stays one statement; their rows leave with them.
@@ -136,6 +136,8 @@ class InboundCall(models.Model):
     )
     number = models.CharField(_("number"), max_length=32, blank=True)
     started_at = models.DateTimeField(_("start time"))
+    # prefixes.origin_of_national(number), worked out when the row is written.
+    origin = models.CharField(_("origin"), max_length=16)
     missed = models.BooleanField(_("missed"))
     previous_at = models.DateTimeField(_("previous call from the number"), null=True, blank=True)
 
@@ -146,7 +148,7 @@ class InboundCall(models.Model):
             # A period's figures: a range of starts, read from the index alone on PostgreSQL.
             models.Index(
                 fields=["started_at"],
-                include=["number", "missed", "previous_at"],
+                include=["number", "origin", "missed", "previous_at"],
                 name="inbound_started",
             ),
             # A number's previous and next calls when one is written or removed.

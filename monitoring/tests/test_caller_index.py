@@ -70,7 +70,7 @@ CALL = st.tuples(
 def snapshot() -> list[tuple]:
     return list(
         InboundCall.objects.order_by("call_id").values_list(
-            "call_id", "number", "started_at", "missed", "previous_at"
+            "call_id", "number", "origin", "started_at", "missed", "previous_at"
         )
     )
 
@@ -185,7 +185,7 @@ def test_only_inbound_calls_are_indexed_and_a_changed_direction_follows(pbx):
     call.status = "no_answer"
     call.save()
 
-    assert snapshot() == [(call.pk, "931112233", T0, True, None)]
+    assert snapshot() == [(call.pk, "931112233", "ucell", T0, True, None)]
 
 
 def test_the_command_rebuilds_the_index_from_the_calls(pbx):
