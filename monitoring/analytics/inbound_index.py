@@ -17,6 +17,7 @@ after theirs, so nothing else is rewritten. One transaction-level lock keeps two
 computing the same number's order at once (PostgreSQL; SQLite has one writer anyway).
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from itertools import pairwise
@@ -91,7 +92,8 @@ def calls_stored(pbx_id: int, rows: dict[str, dict], *, all_new: bool = False) -
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         if all_new and connection.vendor == "postgresql":
-            origins = [origin_of_national(rows[key]["external_number"]) for key in chunk]
+            numbers = {rows[key]["external_number"] for key in chunk}
+            origins = {number: origin_of_national(number) for number in numbers}
             with transaction.atomic(savepoint=False):
                 _lock()
                 _renumber(_add_new_on_postgresql(pbx_id, chunk, origins))
@@ -247,10 +249,15 @@ _INDEX = InboundCall._meta.db_table
 # and the page's own before it) and the indexed call after it, whose previous call may now be
 # this one. Only the model's own identifiers and choice values go into the text.
 _ADD_NEW = (
-    f"WITH page AS (SELECT id, external_number AS number, origin, started_at, "  # noqa: S608
-    f"status IN ({_MISSED_LIST}) AS missed FROM {_CALLS} "
-    "JOIN unnest(%(keys)s::text[], %(origins)s::text[]) AS given (key, origin) USING (key) "
-    f"WHERE pbx_id = %(pbx)s AND direction = {_INBOUND}), "
+    "WITH page AS (SELECT id, external_number AS number, "  # noqa: S608
+    "%(origins)s::jsonb ->> external_number AS origin, started_at, "
+    f"status IN ({_MISSED_LIST}) AS missed FROM unnest(%(keys)s::text[]) AS given (key) "
+    # One probe of the (pbx, key) index per call, whatever the table's statistics say (a first
+    # sync fills a table the planner may still think empty); LIMIT keeps the planner from
+    # turning the probes into a join over all the PBX's calls.
+    f"CROSS JOIN LATERAL (SELECT * FROM {_CALLS} "
+    "WHERE pbx_id = %(pbx)s AND key = given.key LIMIT 1) AS stored "
+    f"WHERE direction = {_INBOUND}), "
     "placed AS (SELECT page.*, CASE WHEN number = '' THEN NULL ELSE GREATEST("
     "LAG(started_at) OVER (PARTITION BY number ORDER BY started_at, id), "
     f"(SELECT p.started_at FROM {_INDEX} p WHERE p.number = page.number "
@@ -265,12 +272,13 @@ _ADD_NEW = (
 )
 
 
-def _add_new_on_postgresql(pbx_id: int, keys: list[str], origins: list[str]) -> set[int]:
-    """Index a page of calls none of which was stored before (their keys, and the origins of
-    their external numbers); returns the indexed calls right after them (none when they are the
-    newest of their numbers)."""
+def _add_new_on_postgresql(pbx_id: int, keys: list[str], origins: dict[str, str]) -> set[int]:
+    """Index a page of calls none of which was stored before (their keys, and the origin of each
+    of their external numbers); returns the indexed calls right after them (none when they are
+    the newest of their numbers)."""
+    params = {"pbx": pbx_id, "keys": keys, "origins": json.dumps(origins)}
     with connection.cursor() as cursor:
-        cursor.execute(_ADD_NEW, {"pbx": pbx_id, "keys": keys, "origins": origins})
+        cursor.execute(_ADD_NEW, params)
         return {row[0] for row in cursor.fetchall()}
 
 
