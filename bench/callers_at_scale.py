@@ -111,6 +111,14 @@ def load(count: int, connection, seeded: bool = False) -> dict:
     }
 
 
+def scan_counts(plans: list[str]) -> dict[str, int]:
+    """Plans with a sequential scan of the calls, and of the inbound-call index."""
+    return {
+        table: sum(f"Seq Scan on {table} " in plan for plan in plans)
+        for table in ("monitoring_call", "monitoring_inboundcall")
+    }
+
+
 def measure(repeat: int, reference: bool, connection) -> dict:
     from django.contrib.auth import get_user_model
     from django.test import Client
@@ -151,7 +159,7 @@ def measure(repeat: int, reference: bool, connection) -> dict:
             sql_seconds += statistics.median(runs)
             cursor.execute("EXPLAIN " + sql)
             plans.append("\n".join(row[0] for row in cursor.fetchall()))
-    scans = sum("Seq Scan on monitoring_" in plan for plan in plans)
+    scans = scan_counts(plans)
     page = statistics.median(times)
     print(f"callers, the year: page {page * 1000:.0f} ms, SQL {sql_seconds * 1000:.0f} ms, "
           f"sequential scans {scans}")  # fmt: skip
