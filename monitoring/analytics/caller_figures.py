@@ -1,5 +1,5 @@
 """Who is calling, over all calls, from ``InboundCall``: the same figures as
-``callers.figures`` in two passes over the period's rows, whatever the length of the history.
+``callers.figures`` in one pass over the period's rows, whatever the length of the history.
 
 Each row carries the start of its number's previous inbound call (``previous_at``), so:
 
@@ -10,9 +10,16 @@ Each row carries the start of its number's previous inbound call (``previous_at`
   is when some call up to REPEAT_WINDOW after the period's end has it as its previous call
   (every call is the previous call of at most one). Calls in the same second are ordered by id,
   as the reference does.
+
+The rows are summed per number once (``_per_number``); one statement then adds those up per
+origin and picks the numbers that called most.
 """
 
+from datetime import UTC, datetime
+
+from django.db import connection
 from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Max, Q, Value
+from django.utils.dateparse import parse_datetime
 
 from monitoring.analytics.callers import (
     REPEAT_WINDOW,
@@ -26,13 +33,19 @@ from monitoring.analytics.callers import (
 from monitoring.analytics.models import InboundCall
 from monitoring.periods import Period
 
+ORIGINS, WORST = 0, 1
+# Over the per-number sums: a row per origin, then the numbers that called most (twice or more).
+_FIGURES = (
+    "WITH per AS ({per_number}) "  # noqa: S608 - the text is the ORM's, its values parameters
+    f"SELECT {ORIGINS}, origin, SUM(calls), SUM(missed), SUM(callers), SUM(new), SUM(numbered), "
+    "SUM(repeated), NULL FROM per GROUP BY origin "
+    f"UNION ALL SELECT * FROM (SELECT {WORST}, number, calls, missed, 0, 0, 0, 0, last "
+    "FROM per WHERE number <> '' AND calls >= 2 "
+    "ORDER BY calls DESC, last DESC, number LIMIT %s) AS worst"
+)
 
-def figures(period: Period) -> Figures:
-    origins, returning, repeats = _origins_and_totals(period)
-    return Figures(origins, returning, repeats, worst_repeaters(period))
 
-
-def _origins_and_totals(period: Period) -> tuple[list[OriginRow], Returning, Repeats]:
+def _per_number(period: Period):
     start, end = period.start, period.end
     in_period = Q(started_at__lt=end)
     numbered = in_period & ~Q(number="")
@@ -41,9 +54,9 @@ def _origins_and_totals(period: Period) -> tuple[list[OriginRow], Returning, Rep
         F("previous_at") + Value(REPEAT_WINDOW), output_field=DateTimeField()
     )
     repeat = Q(previous_at__gte=start, previous_at__lt=end, started_at__lte=window_end)
-    rows = (
+    return (
         InboundCall.objects.filter(started_at__gte=start, started_at__lt=end + REPEAT_WINDOW)
-        .values("origin")
+        .values("number", "origin")
         .order_by()
         .annotate(
             calls=Count("pk", filter=in_period),
@@ -52,32 +65,36 @@ def _origins_and_totals(period: Period) -> tuple[list[OriginRow], Returning, Rep
             new=Count("pk", filter=first & Q(previous_at__isnull=True)),
             numbered=Count("pk", filter=numbered),
             repeated=Count("pk", filter=repeat),
+            last=Max("started_at", filter=in_period),
         )
     )
-    origins: list[OriginRow] = []
+
+
+def figures(period: Period, first: int = WORST_SHOWN) -> Figures:
+    per_number, params = _per_number(period).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_FIGURES.format(per_number=per_number), [*params, first])
+        rows = cursor.fetchall()
+    origins, worst = [], []
     returning, repeats = Returning(), Repeats()
-    for row in rows:
-        returning.callers += row["callers"]
-        returning.new += row["new"]
-        repeats.calls += row["numbered"]
-        repeats.repeated += row["repeated"]
-        if not row["calls"]:
-            continue  # only calls after the period, followers of its calls
-        origins.append(OriginRow(row["origin"], row["calls"], row["callers"], row["missed"]))
+    for part, name, calls, missed, callers, new, numbered, repeated, last in rows:
+        calls, missed = int(calls), int(missed)
+        if part == WORST:
+            worst.append(Repeater(name, calls, missed, _moment(last)))
+            continue
+        returning.callers += int(callers)
+        returning.new += int(new)
+        repeats.calls += int(numbered)
+        repeats.repeated += int(repeated)
+        if calls:  # an origin with calls after the period only (followers of its calls) is not
+            origins.append(OriginRow(name, calls, int(callers), missed))
     origins.sort(key=lambda row: (-row.calls, row.code))
-    return origins, returning, repeats
+    worst.sort(key=lambda row: (-row.calls, -row.last_call_at.timestamp(), row.number))
+    return Figures(origins, returning, repeats, worst)
 
 
-def worst_repeaters(period: Period, first: int = WORST_SHOWN) -> list[Repeater]:
-    rows = (
-        InboundCall.objects.filter(started_at__gte=period.start, started_at__lt=period.end)
-        .exclude(number="")
-        .values("number")
-        .order_by()
-        .annotate(
-            calls=Count("pk"), missed=Count("pk", filter=Q(missed=True)), last=Max("started_at")
-        )
-        .filter(calls__gte=2)
-        .order_by("-calls", "-last", "number")[:first]
-    )
-    return [Repeater(row["number"], row["calls"], row["missed"], row["last"]) for row in rows]
+def _moment(value) -> datetime:
+    """A start as the database returns it (SQLite: text in UTC)."""
+    if isinstance(value, datetime):
+        return value
+    return parse_datetime(value).replace(tzinfo=UTC)
