@@ -44,6 +44,7 @@ def fields(hours: int, second: int, direction: str, number: str, status: str) ->
         "to_number_normalized": "101" if inbound else number,
         "to_name": "",
         "extension": "101",
+        "line": "",
         "external_number": number,
         "status": status,
         "status_code": None,

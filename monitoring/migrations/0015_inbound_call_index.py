@@ -14,7 +14,7 @@ def index_stored_calls(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0013_wallboard'),
+        ('monitoring', '0014_call_line'),
     ]
 
     operations = [
