@@ -10,6 +10,9 @@ sync's reading thread can do that work while the run's thread waits on the datab
 fills in new history (a first sync, a backfill) writes pages that are all new; ``CallWriter`` then
 inserts the next page with a plain INSERT, which PostgreSQL does about a sixth faster than an
 upsert, and falls back to the upsert the moment a page holds a call already stored.
+
+Each page's transaction also keeps the inbound-call index "who is calling" reads
+(``monitoring.analytics.inbound_index.calls_stored``).
 """
 
 import datetime as dt
