@@ -10,11 +10,17 @@ class MonitoringConfig(AppConfig):
         from django.db.models.signals import post_migrate, post_save
 
         from accounts.audit import track
+        from monitoring.analytics import inbound_index
         from monitoring.clock import on_clock_changed
-        from monitoring.models import SyncState, WallboardLink, WallboardSettings
+        from monitoring.models import Call, SyncState, WallboardLink, WallboardSettings
         from providers.models import PbxConnection
         from providers.services import pbx_clock_changed
 
+        # A call saved one at a time (the admin, a test's factory) is indexed for the callers'
+        # page as the sync's pages are; deletes go through inbound_index.forget_calls.
+        post_save.connect(
+            inbound_index.on_call_saved, sender=Call, dispatch_uid="monitoring-inbound-index"
+        )
         post_save.connect(
             SyncState.create_for_new_pbx, sender=PbxConnection, dispatch_uid="monitoring-sync-state"
         )

@@ -9,6 +9,7 @@ import logging
 
 from django.db import transaction
 
+from monitoring.analytics import inbound_index
 from monitoring.callbacks import derive
 from monitoring.models import Call
 from providers.kerio.clock import pbx_instant
@@ -56,6 +57,7 @@ def rederive_start_times(pbx: PbxConnection) -> int:
                     changed.append(Call(pk=pk, started_at=instant))
                     numbers.add(number)
             Call.objects.bulk_update(changed, ["started_at"], batch_size=500)
+            inbound_index.calls_changed(call.pk for call in changed)
             moved += len(changed)
             last_pk = rows[-1][0]
     # The callbacks follow their calls' times: re-derive those of every number that moved.

@@ -622,5 +622,9 @@ class CalendarDay(models.Model):
 
 # The analytics' and the rollups' own models live with them; importing them here registers them
 # with the app.
-from monitoring.analytics.models import WallboardLink, WallboardSettings  # noqa: E402, F401
+from monitoring.analytics.models import (  # noqa: E402, F401
+    InboundCall,
+    WallboardLink,
+    WallboardSettings,
+)
 from monitoring.rollups.models import CallHour, CallHourTotal  # noqa: E402, F401

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from monitoring.analytics import inbound_index
 from monitoring.models import Call, SyncRun
 from monitoring.sync import sync_held_off
 from providers.models import PbxConnection
@@ -35,6 +36,7 @@ def remove_pbx(pbx: PbxConnection, *, batch_size: int = BATCH_SIZE) -> Removal:
         calls = 0
         while ids := list(Call.objects.filter(pbx=pbx).values_list("id", flat=True)[:batch_size]):
             with transaction.atomic():
+                inbound_index.forget_calls(ids)
                 calls += Call.objects.filter(id__in=ids).delete()[1].get(Call._meta.label, 0)
         with transaction.atomic():
             runs = SyncRun.objects.filter(pbx=pbx).count()

@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from monitoring.analytics import inbound_index
 from monitoring.models import Call
 
 
@@ -24,6 +25,7 @@ def purge_calls(cutoff: datetime, *, batch_size: int = 5000, dry_run: bool = Fal
             ids = list(old.order_by("started_at").values_list("id", flat=True)[:batch_size])
             if not ids:
                 return deleted
+            inbound_index.forget_calls(ids)
             deleted += Call.objects.filter(id__in=ids).delete()[0]
         if progress:
             progress(deleted)

@@ -177,3 +177,24 @@ def worst_repeaters(
     return [
         Repeater(row["external_number"], row["calls"], row["missed"], row["last"]) for row in rows
     ]
+
+
+@dataclass
+class Figures:
+    """Everything the page shows for a period."""
+
+    origins: list[OriginRow]
+    returning: Returning
+    repeats: Repeats
+    repeaters: list[Repeater]
+
+
+def figures(period: Period, calls: QuerySet | None = None) -> Figures:
+    """The page's figures counted from the calls themselves: any subset of them (an operator's
+    own), and the reference the faster ``caller_figures`` is tested against."""
+    return Figures(
+        origins=by_origin(period, calls),
+        returning=new_and_returning(period, calls),
+        repeats=repeat_calls(period, calls),
+        repeaters=worst_repeaters(period, calls),
+    )

@@ -1,4 +1,5 @@
-"""The wallboard's thresholds and its read-only links (imported by monitoring.models)."""
+"""The wallboard's thresholds and read-only links, and the inbound calls "who is calling" reads
+(imported by monitoring.models)."""
 
 import hashlib
 import secrets
@@ -113,3 +114,46 @@ class WallboardLink(models.Model):
     def mark_used(self) -> None:
         """When the TV last showed it (not audited: it changes every refresh)."""
         type(self).objects.filter(pk=self.pk).update(last_used_at=timezone.now())
+
+
+class InboundCall(models.Model):
+    """One inbound call as "who is calling" reads it, kept beside the calls by
+    ``monitoring.analytics.inbound_index`` in the same transaction as they are written.
+
+    A narrow row: the caller's number and its origin, the start, whether no person answered,
+    and the start of the same number's previous inbound call (in the order of start, then id;
+    across every PBX). From these a period's callers, new callers and repeat calls are counted
+    exactly in one pass over the period's rows, however long the history.
+    """
+
+    # No foreign key: deleting calls stays one statement; their rows leave with them.
+    call = models.OneToOneField(
+        "monitoring.Call",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    number = models.CharField(_("number"), max_length=32, blank=True)
+    started_at = models.DateTimeField(_("start time"))
+    # prefixes.origin_of_national(number), worked out when the row is written.
+    origin = models.CharField(_("origin"), max_length=16)
+    missed = models.BooleanField(_("missed"))
+    previous_at = models.DateTimeField(_("previous call from the number"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound call")
+        verbose_name_plural = _("inbound calls")
+        indexes = [
+            # A period's figures: a range of starts, read from the index alone on PostgreSQL.
+            models.Index(
+                fields=["started_at"],
+                include=["number", "origin", "missed", "previous_at"],
+                name="inbound_started",
+            ),
+            # A number's previous and next calls when one is written or removed.
+            models.Index(fields=["number", "started_at", "call"], name="inbound_number_started"),
+        ]
+
+    def __str__(self):
+        return f"{self.number or '-'} {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -10,6 +10,9 @@ sync's reading thread can do that work while the run's thread waits on the datab
 fills in new history (a first sync, a backfill) writes pages that are all new; ``CallWriter`` then
 inserts the next page with a plain INSERT, which PostgreSQL does about a sixth faster than an
 upsert, and falls back to the upsert the moment a page holds a call already stored.
+
+Each page's transaction also keeps the inbound-call index "who is calling" reads
+(``monitoring.analytics.inbound_index.calls_stored``).
 """
 
 import datetime as dt
@@ -26,6 +29,7 @@ from django.db import IntegrityError, OperationalError, connection, reset_querie
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from monitoring.analytics import inbound_index
 from monitoring.models import CALL_RECORD_FIELDS, Call
 from monitoring.sync.normalize import storable
 
@@ -99,17 +103,22 @@ class CallWriter:
             return 0, 0
         if connection.vendor != "postgresql":
             with transaction.atomic(savepoint=False):
-                return _store_by_orm(self.pbx_id, rows, now, self.dry_run)
+                counts = _store_by_orm(self.pbx_id, rows, now, self.dry_run)
+                if not self.dry_run:
+                    inbound_index.calls_stored(self.pbx_id, rows, all_new=counts[0] == len(rows))
+                return counts
         document = page.document if page.document is not None else _page_json(rows)
         # Sent as the bytes it was written in: no decoding to text and encoding back.
         params = {"pbx": self.pbx_id, "now": now, "rows": Jsonb(document, dumps=_as_written)}
         if self.dry_run:
             return _execute(_COUNT, params)
-        counts = _insert_new(params, len(rows)) if self.expect_new else None
-        if counts is None:
-            counts = _execute(_UPSERT, params)
-            if sum(counts) < len(rows):
-                _execute(_TOUCH_UNCHANGED, {**params, "keys": list(rows)}, counted=False)
+        with transaction.atomic():
+            counts = _insert_new(params, len(rows)) if self.expect_new else None
+            if counts is None:
+                counts = _execute(_UPSERT, params)
+                if sum(counts) < len(rows):
+                    _execute(_TOUCH_UNCHANGED, {**params, "keys": list(rows)}, counted=False)
+            inbound_index.calls_stored(self.pbx_id, rows, all_new=counts[0] == len(rows))
         self.expect_new = counts == (len(rows), 0)
         return counts
 
