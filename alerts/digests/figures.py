@@ -11,6 +11,7 @@ from monitoring import kpis
 from monitoring.analytics.callers import worst_repeaters
 from monitoring.analytics.heatmap import heatmap
 from monitoring.models import Call
+from monitoring.rollups import figures as rollups
 
 LISTED = 5  # missed numbers and top callers shown
 BUSIEST = 3  # busiest hours shown
@@ -73,8 +74,8 @@ def figures(span: Span, user=None) -> Figures:
             per_hour[hour] += cell.offered
     busiest = sorted(((h, n) for h, n in enumerate(per_hour) if n), key=lambda x: (-x[1], x[0]))
     return Figures(
-        current=_totals(kpis.summary(current, calls)),
-        previous=_totals(kpis.summary(previous, calls)),
+        current=_totals(rollups.summary(current, calls)),
+        previous=_totals(rollups.summary(previous, calls)),
         missed_not_called_back=count,
         missed_numbers=[(m.number, m.name, m.last_missed_at) for m in missed],
         busiest_hours=busiest[:BUSIEST],
