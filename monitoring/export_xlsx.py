@@ -82,10 +82,33 @@ def export_rows(queryset, chunk_size: int = CHUNK_SIZE):
         values["status"] = statuses.get(values["status"], values["status"])
         for key in _DURATIONS:
             values[key] = dt.timedelta(seconds=values[key] or 0)
-        yield [_cell(values[key]) for key in keys]
+        yield [text_cell(values[key]) for key in keys]
 
 
-def _cell(value):
+def start_sheet(title: str, labels: list[str], widths: list[int]):
+    """A write-only workbook and its one sheet, begun with a bold, frozen header row of
+    `labels` in columns `widths` wide. The caller appends the rows, then `finish_sheet`."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for label in labels:
+        cell = WriteOnlyCell(sheet, value=label)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    return workbook, sheet
+
+
+def finish_sheet(sheet, columns: int, rows: int) -> None:
+    """The autofilter over the header and the `rows` appended below it."""
+    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"
+
+
+def text_cell(value):
     """Formulas neutralised; control characters, which XLSX cannot hold, dropped. Phone numbers
     stay strings, so they are text cells."""
     if isinstance(value, str):
@@ -98,26 +121,15 @@ def write_xlsx(queryset, target, progress=None, written=None) -> int:
     (or a path); `progress(rows)` is told how many rows are written after every CHUNK_SIZE, and
     `written()` is called once every row is, before the workbook is packed (which takes about a
     tenth of the whole). Returns the number of rows."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_("Calls"))[:31])
     labels = headers()
-    for index, width in enumerate(column_widths(labels), 1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for label in labels:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    workbook, sheet = start_sheet(str(_("Calls")), labels, column_widths(labels))
     formats = _formats(sheet)
     rows = 0
     for rows, row in enumerate(export_rows(queryset, chunk_size=CHUNK_SIZE), 1):
         sheet.append([format_cell(value) for format_cell, value in zip(formats, row, strict=True)])
         if progress is not None and rows % CHUNK_SIZE == 0:
             progress(rows)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(labels))}{rows + 1}"
+    finish_sheet(sheet, len(labels), rows)
     if written is not None:
         written()
     workbook.save(target)

@@ -12,15 +12,11 @@ import io
 from collections.abc import Iterator
 
 from django.utils.translation import gettext
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from monitoring.analytics.agents import COLUMNS, LABELS, AgentRow
 from monitoring.export import excel_text, safe_cell
-from monitoring.export_xlsx import DURATION_FORMAT
+from monitoring.export_xlsx import DURATION_FORMAT, finish_sheet, start_sheet, text_cell
 
 DURATIONS = frozenset(
     {"average_wait", "median_wait", "total_talk", "average_talk", "callback_median"}
@@ -73,28 +69,11 @@ def agents_csv(rows: list[AgentRow]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _xlsx_value(value):
-    """Texts made safe, without the control characters XLSX cannot hold; numbers as they are."""
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", safe_cell(value))
-    return value
-
-
 def agents_xlsx(rows: list[AgentRow]) -> bytes:
     """The workbook's bytes: one sheet, a header row, one row per agent."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=gettext("Agents")[:31])
     labels = [_label(key) for key in EXPORTED]
-    for index, label in enumerate(labels, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(len(label), 10) + 3
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for label in labels:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    widths = [max(len(label), 10) + 3 for label in labels]
+    workbook, sheet = start_sheet(gettext("Agents"), labels, widths)
     for row in rows:
         cells = []
         for key in EXPORTED:
@@ -107,9 +86,9 @@ def agents_xlsx(rows: list[AgentRow]) -> bytes:
                 cell.number_format = DURATION_FORMAT
                 cells.append(cell)
             else:
-                cells.append(_xlsx_value(value))
+                cells.append(text_cell(value))
         sheet.append(cells)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(labels))}{len(rows) + 1}"
+    finish_sheet(sheet, len(labels), len(rows))
     target = io.BytesIO()
     workbook.save(target)
     return target.getvalue()
