@@ -17,12 +17,28 @@ def migrate(transactional_db):
         executor = MigrationExecutor(connection)
         executor.migrate(targets)
         loader = MigrationExecutor(connection).loader
-        others = [node for node in loader.graph.leaf_nodes() if node[0] != "accounts"]
-        return loader.project_state([*targets, *others]).apps
+        others = [within(loader.graph, leaf, targets) for leaf in loader.graph.leaf_nodes()]
+        return loader.project_state([*targets, *filter(None, others)]).apps
 
     yield run
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def within(graph, leaf, targets):
+    """Another app's latest migration that needs no accounts migration past `targets` (migrating
+    accounts back unapplied the ones that do); None for accounts itself or no such migration."""
+    allowed = {node for target in targets for node in graph.forwards_plan(target)}
+    node = leaf
+    while node is not None and node[0] != "accounts":
+        needs = [n for n in graph.forwards_plan(node) if n[0] == "accounts" and n not in allowed]
+        if not needs:
+            return node
+        parents = [
+            parent.key for parent in graph.node_map[node].parents if parent.key[0] == node[0]
+        ]
+        node = parents[0] if parents else None
+    return None
 
 
 def old_world(apps, pbx_names):
