@@ -370,7 +370,11 @@ def counted_from_records(records, number):
 
 
 @pytest.mark.django_db
-def test_the_simulators_queue_calls_in_both_shapes_give_the_plain_counts(make_kerio_simulator):
+def test_the_simulators_queue_calls_in_both_shapes_give_the_plain_counts(
+    make_kerio_simulator, private_cache
+):
+    """(private_cache: the directory the syncs read is each PBX's own, not one a previous test
+    kept under the same PBX id.)"""
     from monitoring.tests.factories import connect
 
     per_call = make_kerio_simulator(queue_records="call", **SIMULATED)
