@@ -68,7 +68,7 @@ def test_the_dashboard_counts_only_people_as_answering_agents(admin_client, pbx)
     assert re.findall(r'<td class="num">(\d+)</td>', row_700)[:2] == ["2", "2"]
 
 
-def test_the_sync_keeps_the_pbxs_directory(pbx, make_kerio_simulator):
+def test_the_sync_keeps_the_pbxs_directory(pbx, make_kerio_simulator, private_cache):
     simulator = make_kerio_simulator(history_size=5)
     synced = simulator_connection(simulator, name="Sim")
     sync_pbx(synced)
