@@ -103,3 +103,21 @@ def test_the_embedded_broker_keeps_every_folder_under_var(tmp_path):
     )
     assert len(folders) == 4, folders
     assert all(Path(folder).is_relative_to(tmp_path) for folder in folders), folders
+
+
+def test_postgresql_connections_get_their_sort_memory_and_no_jit():
+    probe = (
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['OPTIONS']['options'])"
+    )
+    url = "postgres://u@db.example.uz:5432/calls?options=-c%20statement_timeout%3D60000"
+    result = _run(["shell", "-v", "0", "-c", probe], DEBUG="true", DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "-c", "statement_timeout=60000", "-c", "work_mem=16MB", "-c", "jit=off",
+    ]  # fmt: skip
+    result = _run(
+        ["shell", "-v", "0", "-c", probe], DEBUG="true", DATABASE_URL=url.split("?")[0],
+        DATABASE_WORK_MEM="64MB", DATABASE_JIT="true",
+    )  # fmt: skip
+    assert result.stdout.split() == ["-c", "work_mem=64MB", "-c", "jit=on"]
