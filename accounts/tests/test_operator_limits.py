@@ -18,6 +18,7 @@ from accounts.models import OperatorProfile
 from accounts.roles import Role
 from accounts.testing import make_user
 from monitoring.models import Call, LiveCall, LiveSnapshot, SyncState
+from monitoring.periods import day_start, local_today
 from monitoring.sync import sync_pbx
 from monitoring.tests.factories import described_call, live_snapshot
 from providers.kerio.simulator.demo import ANSWERED, EXTERNAL, LINE
@@ -25,12 +26,18 @@ from providers.models import PbxConnection
 from providers.testing import simulator_connection
 
 
+def today_minus(minutes: int):
+    """`minutes` before now, on today's local date: in the first hour of the day, before 01:00
+    instead (the pages open on today; a call from before midnight would be yesterday's)."""
+    first_hour = day_start(local_today()) + timedelta(hours=1)
+    return max(timezone.now(), first_hour) - timedelta(minutes=minutes)
+
+
 @pytest.fixture
 def calls(pbx):
     """Three calls of the operator's extensions (101, 102), two of others'; 901111111 called
     both 101 and 103."""
-    now = timezone.now() - timedelta(minutes=30)
-    at = [now - timedelta(minutes=n) for n in range(5)]
+    at = [today_minus(30 + n) for n in range(5)]
     mine = [
         described_call(pbx, at[0], "inbound", "answered", 70, 60, "901111111", "101"),
         described_call(pbx, at[1], "outbound", "answered", 40, 30, "902222222", "102"),
@@ -271,7 +278,7 @@ def branch(db):
 @pytest.fixture
 def branch_calls(branch, calls):
     """The branch's own 101 and 102 talk to other people than the operator's."""
-    now = timezone.now() - timedelta(minutes=20)
+    now = today_minus(20)
     return [
         described_call(branch, now, "inbound", "answered", 50, 40, "909999999", "101"),
         described_call(branch, now, "outbound", "answered", 30, 20, "908888888", "102"),
