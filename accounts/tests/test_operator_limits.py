@@ -18,19 +18,11 @@ from accounts.models import OperatorProfile
 from accounts.roles import Role
 from accounts.testing import make_user
 from monitoring.models import Call, LiveCall, LiveSnapshot, SyncState
-from monitoring.periods import day_start, local_today
 from monitoring.sync import sync_pbx
-from monitoring.tests.factories import described_call, live_snapshot
+from monitoring.tests.factories import described_call, live_snapshot, today_minus
 from providers.kerio.simulator.demo import ANSWERED, EXTERNAL, LINE
 from providers.models import PbxConnection
 from providers.testing import simulator_connection
-
-
-def today_minus(minutes: int):
-    """`minutes` before now, on today's local date: in the first hour of the day, before 01:00
-    instead (the pages open on today; a call from before midnight would be yesterday's)."""
-    first_hour = day_start(local_today()) + timedelta(hours=1)
-    return max(timezone.now(), first_hour) - timedelta(minutes=minutes)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from monitoring.filters import CallFilterForm, filter_calls
 from monitoring.models import Call, CallStatus, Direction, LiveSnapshot
+from monitoring.periods import day_start, local_today
 from providers.tests.factories import connect, make_pbx
 
 __all__ = [
@@ -176,3 +177,11 @@ def assert_exact(pbx, simulator, *, without=()):
     assert not missing and not extra, (
         f"missing {sum(missing.values())}, extra {sum(extra.values())}"
     )
+
+
+def today_minus(minutes: float) -> dt.datetime:
+    """`minutes` before now, on today's local date, for calls the pages show under "today": in
+    the first hour after midnight, before 01:00 instead (a call from before midnight would be
+    yesterday's, and the test would depend on the hour it runs at)."""
+    first_hour = day_start(local_today()) + dt.timedelta(hours=1)
+    return max(timezone.now(), first_hour) - dt.timedelta(minutes=minutes)

@@ -4,7 +4,6 @@ its raw record keep what the PBX sent; the detail page shows the raw record's co
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -13,7 +12,7 @@ from openpyxl import load_workbook
 
 from monitoring.formatting import BIDI_CONTROLS
 from monitoring.models import Call, LiveCall, LiveSnapshot
-from monitoring.tests.factories import described_call
+from monitoring.tests.factories import described_call, today_minus
 
 OVERRIDE = "\u202e"
 NAME = f"Ali{OVERRIDE}exe.jpg\u2066Vali\u2069\u200f"
@@ -22,7 +21,7 @@ NUMBER = f"90{OVERRIDE}1234567"
 
 @pytest.fixture
 def hostile_call(pbx):
-    at = timezone.now() - timedelta(minutes=10)
+    at = today_minus(10)
     raw = {"FROM_NAME": NAME, "FROM_NUM": NUMBER}
     return described_call(
         pbx, at, "inbound", "no_answer", 20, 0, NUMBER, f"10{OVERRIDE}1",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from monitoring.callbacks import derive
 from monitoring.periods import local_today
 from monitoring.tests.dashboard_data import DAY, expected, make_day
-from monitoring.tests.factories import described_call
+from monitoring.tests.factories import described_call, today_minus
 from providers.models import PbxConnection
 
 URL = reverse("dashboard")
@@ -242,7 +242,7 @@ def test_it_answers_in_a_handful_of_queries(admin_client, today, django_assert_m
     for n in range(30):
         described_call(
             PbxConnection.objects.get(),
-            timezone.now() - timedelta(minutes=n),
+            today_minus(n),
             "inbound",
             "answered",
             9,

@@ -9,11 +9,10 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitoring.tests.factories import described_call, make_pbx
+from monitoring.tests.factories import described_call, make_pbx, today_minus
 
 FUZZ = settings(
     max_examples=60,
@@ -56,11 +55,8 @@ def query(params):
 def signed_in(db, admin_user):
     """A handful of calls today, and the administrator's client (one for every example)."""
     pbx = make_pbx()
-    now = timezone.now() - dt.timedelta(minutes=5)
     for n in range(7):
-        described_call(
-            pbx, now - dt.timedelta(minutes=n), "inbound", "answered", 60, 40, f"90{n}", "101"
-        )
+        described_call(pbx, today_minus(5 + n), "inbound", "answered", 60, 40, f"90{n}", "101")
     client = Client()
     client.force_login(admin_user)
     return client

@@ -9,7 +9,6 @@ column (one such value would fail the whole page of records)."""
 import csv
 import io
 import re
-import time
 
 import pytest
 from django.urls import reverse
@@ -18,7 +17,7 @@ from openpyxl import load_workbook
 from monitoring import live
 from monitoring.models import Call, LiveCall, SyncRun
 from monitoring.sync import sync_pbx
-from monitoring.tests.factories import call_record, connect
+from monitoring.tests.factories import call_record, connect, today_minus
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
 
@@ -35,7 +34,7 @@ PHONE = "+998901234567"
 
 
 def hostile_records() -> list[dict]:
-    now = time.time() - 600
+    now = today_minus(10).timestamp()
     records = [
         call_record(now, SCRIPT, "101", FROM_NAME=SCRIPT, TO_NAME=QUOTES),
         call_record(now + 1, PHONE, "101", FROM_NAME=RTL, TO_NAME=EMOJI),
@@ -176,7 +175,7 @@ def sync_and_poll(make_kerio_simulator, records: list[dict], live_from: str, liv
 def test_a_nul_character_does_not_stop_the_sync(make_kerio_simulator, db):
     """PostgreSQL cannot store U+0000 in text or JSON: such a record must not fail the page it
     is on (and with it every later run)."""
-    now = time.time() - 600
+    now = today_minus(10).timestamp()
     history = [
         call_record(now, PHONE, "101", FROM_NAME="Ali\x00Vali"),
         call_record(now + 1, "9012\x0034567", "101", **{"X\x00": "\x00"}),
@@ -205,7 +204,7 @@ def test_a_nul_character_only_in_a_key_is_replaced_too(make_kerio_simulator, db)
     """A record whose values are clean but one of whose keys holds U+0000 is stored with the key
     made storable, and the next runs find it stored, on PostgreSQL, which refuses the NUL."""
     simulator = make_kerio_simulator(history_size=0)
-    now = time.time() - 600
+    now = today_minus(10).timestamp()
     (record,) = simulator.add_history([call_record(now, PHONE, "101", **{"NOTE\x00": "plain"})])
     pbx = connect(simulator)
 
@@ -223,7 +222,7 @@ def test_nan_and_infinity_do_not_stop_the_sync(make_kerio_simulator, db):
     """NaN and Infinity are not JSON, but Python writes them and so may a PBX's encoder. A record
     holding one is kept (the value as text) instead of failing its page, and every later run."""
     simulator = make_kerio_simulator(history_size=0)
-    now = time.time() - 600
+    now = today_minus(10).timestamp()
     records = simulator.add_history(
         [
             call_record(now, PHONE, "101", CALL_DURATION=float("inf")),
@@ -249,7 +248,7 @@ def test_nan_and_infinity_do_not_stop_the_sync(make_kerio_simulator, db):
 def test_a_lone_surrogate_does_not_stop_the_sync(make_kerio_simulator, db):
     """JSON may escape half of a UTF-16 pair ("\\ud800"), which decodes to a string no database
     can encode: such a record must not fail the page it is on (and with it every later run)."""
-    now = time.time() - 600
+    now = today_minus(10).timestamp()
     history = [
         call_record(now, PHONE, "101", FROM_NAME="Ali\ud800Vali"),
         call_record(now + 1, "9012\udfff34567", "101", **{"X\udc00": "\ud83d"}),
